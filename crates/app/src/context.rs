@@ -1,0 +1,53 @@
+//! The application context handed to every use case.
+
+use std::sync::Arc;
+
+use lienthong_domain::clock::Clock;
+use lienthong_store::Db;
+
+/// Limits of sessions, tokens and login attempts.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Idle lifetime of a browser session, in seconds.
+    pub session_idle_secs: i64,
+    /// Lifetime of an API bearer token, in seconds.
+    pub token_ttl_secs: i64,
+    /// Failed logins of one username within the window that lock it.
+    pub max_failures: i64,
+    /// Length of the failure window and of the lockout, in seconds.
+    pub lockout_secs: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 30 * 60,
+            token_ttl_secs: 3600,
+            max_failures: 5,
+            lockout_secs: 15 * 60,
+        }
+    }
+}
+
+/// Database, clock and settings shared by the use cases.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
+    /// Session and login limits.
+    pub auth: AuthSettings,
+}
+
+impl App {
+    /// Builds the context.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        Self { db, clock, auth }
+    }
+
+    /// The current instant in µs since the epoch.
+    pub fn now_us(&self) -> i64 {
+        lienthong_domain::clock::to_micros(self.clock.now())
+    }
+}

@@ -1,0 +1,17 @@
+//! Application services of lienthong.
+//!
+//! Each use case runs in one database transaction that holds its changes and its audit row.
+//! Authorization is decided here, per action and agency scope, never only in templates.
+
+pub mod accounts;
+pub mod audit;
+pub mod authz;
+mod context;
+pub mod demo;
+mod error;
+pub mod org;
+pub mod refdata;
+pub mod secrets;
+
+pub use context::{App, AuthSettings};
+pub use error::{AppError, FieldError};

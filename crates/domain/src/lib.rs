@@ -1,0 +1,18 @@
+//! Pure domain types and rules of lienthong.
+//!
+//! Nothing in this crate performs I/O or reads the wall clock: identities and their structural
+//! validation, the organisation model (administrative units, agencies, effective dating), roles,
+//! the tamper-evident audit chain and the injected [`clock::Clock`].
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod identity;
+pub mod lang;
+pub mod org;
+pub mod redact;
+pub mod role;
+pub mod text;
+
+pub use error::DomainError;
+pub use lang::Lang;

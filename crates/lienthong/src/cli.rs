@@ -1,0 +1,368 @@
+//! Command-line interface.
+
+use std::{io::BufRead, path::PathBuf, process::ExitCode, sync::Arc};
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+use lienthong_app::{
+    App, AppError, AuthSettings,
+    accounts::{self, NewAccount},
+    audit::{self, AuditCtx},
+    org, refdata,
+};
+use lienthong_domain::{
+    clock::SystemClock,
+    org::Validity,
+    role::{AccountKind, Role},
+};
+use lienthong_store::Db;
+
+use crate::{config::Config, serve, telemetry};
+
+/// lienthong — nền tảng chính quyền điện tử mở / open e-government platform.
+#[derive(Debug, Parser)]
+#[command(name = "lienthong", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./lienthong.toml if present.
+    #[arg(long, global = true, env = "LIENTHONG_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory of the embedded database and files.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (sqlite://… or postgres://…).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Create (once) and serve the demo province with demo accounts.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Allow demo mode on a non-loopback address.
+    #[arg(long)]
+    pub allow_demo_public: bool,
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import administrative units from a CSV file (2025 commune list, pre-2025 flat list, or
+    /// province list), or the official lists compiled into the binary with `--official`.
+    AdminUnits {
+        /// The CSV file.
+        #[arg(required_unless_present = "official")]
+        csv: Option<PathBuf>,
+        /// First day the units are valid (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: Option<Date>,
+        /// First day the units are no longer valid (YYYY-MM-DD).
+        #[arg(long)]
+        valid_to: Option<Date>,
+        /// A merges.json file linking old units to the new ones.
+        #[arg(long)]
+        merges: Option<PathBuf>,
+        /// Day the merges took effect.
+        #[arg(long, default_value = "2025-07-01")]
+        effective_on: Date,
+        /// Import the official 2025 and pre-2025 lists shipped with lienthong.
+        #[arg(long, conflicts_with = "csv")]
+        official: bool,
+    },
+}
+
+/// Account kinds on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// A citizen (needs --cccd).
+    Citizen,
+    /// An organisation (needs --tax-code).
+    Organisation,
+    /// An official (needs --agency and usually --role).
+    Official,
+}
+
+/// `users` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Kind of account.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Password (visible to other local users in the process list; prefer --password-stdin).
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// CCCD of a citizen.
+        #[arg(long)]
+        cccd: Option<String>,
+        /// Tax code of an organisation.
+        #[arg(long)]
+        tax_code: Option<String>,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Agency code of an official.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Role at the agency (repeatable): reception, specialist, leader, clerk, admin, auditor.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole hash chain and report the first broken link.
+    Verify,
+}
+
+/// Loads the configuration with the global flags applied.
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    if let Some(d) = &cli.data_dir {
+        config.data_dir.clone_from(d);
+    }
+    if let Some(u) = &cli.database_url {
+        config.database_url.clone_from(u);
+    }
+    Ok(config)
+}
+
+/// Opens (creating the data directory if needed) and migrates the database.
+pub async fn open_app(config: &Config) -> anyhow::Result<App> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(&config.database_url())
+        .await
+        .context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    let auth = AuthSettings {
+        session_idle_secs: config.session_idle_minutes.saturating_mul(60),
+        token_ttl_secs: config.token_ttl_seconds,
+        max_failures: config.login_max_failures,
+        lockout_secs: config.login_lockout_minutes.saturating_mul(60),
+    };
+    Ok(App::new(db, Arc::new(SystemClock), auth))
+}
+
+fn explain(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{}: {} / {}", f.field, f.vi, f.en))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        AppError::Conflict(what) => anyhow::anyhow!("đã tồn tại / already exists: {what}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    match cli.command {
+        Command::Serve(args) => {
+            let mut config = config;
+            config.demo |= args.demo;
+            config.allow_demo_public |= args.allow_demo_public;
+            if let Some(l) = args.listen {
+                config.listen = l;
+            }
+            telemetry::init(config.log_format, &config.log_level);
+            serve::run(config).await?;
+        }
+        Command::Migrate => {
+            open_app(&config).await?;
+            println!(
+                "Đã cập nhật cơ sở dữ liệu / database migrated: {}",
+                redact_url(&config.database_url())
+            );
+        }
+        Command::Openapi => println!("{}", lienthong_web::openapi_json()),
+        Command::Import(ImportCommand::AdminUnits {
+            csv,
+            valid_from,
+            valid_to,
+            merges,
+            effective_on,
+            official,
+        }) => {
+            let app = open_app(&config).await?;
+            let ctx = AuditCtx::cli();
+            if official {
+                let s = refdata::ensure_admin_units(&app, &ctx)
+                    .await
+                    .map_err(explain)?;
+                println!(
+                    "Đã nhập / imported: {} tỉnh/provinces, {} huyện/districts, {} xã/communes, {} liên kết/successions",
+                    s.provinces, s.districts, s.communes, s.successions
+                );
+            }
+            if let Some(path) = csv {
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let validity =
+                    Validity::new(valid_from, valid_to).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let name = path.display().to_string();
+                let s = org::import_admin_units(&app, &ctx, &name, &bytes, validity)
+                    .await
+                    .map_err(explain)?;
+                println!(
+                    "Đã nhập / imported: {} tỉnh/provinces, {} huyện/districts, {} xã/communes",
+                    s.provinces, s.districts, s.communes
+                );
+            }
+            if let Some(path) = merges {
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let n = org::import_merges(
+                    &app,
+                    &ctx,
+                    &path.display().to_string(),
+                    &bytes,
+                    effective_on,
+                )
+                .await
+                .map_err(explain)?;
+                println!("Đã nhập / imported: {n} liên kết/successions");
+            }
+        }
+        Command::Users(UsersCommand::Add {
+            username,
+            kind,
+            name,
+            password_stdin,
+            password,
+            cccd,
+            tax_code,
+            email,
+            phone,
+            agency,
+            roles,
+        }) => {
+            let password = match (password, password_stdin) {
+                (Some(p), _) => p,
+                (None, true) => {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+                (None, false) => {
+                    bail!("cần mật khẩu / a password is required: --password-stdin or --password")
+                }
+            };
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    r.parse::<Role>().map_err(|e| {
+                        anyhow::anyhow!("{r}: {}", e.message(lienthong_domain::Lang::Vi))
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let app = open_app(&config).await?;
+            let input = NewAccount {
+                username,
+                kind: Some(match kind {
+                    KindArg::Citizen => AccountKind::Citizen,
+                    KindArg::Organisation => AccountKind::Organisation,
+                    KindArg::Official => AccountKind::Official,
+                }),
+                full_name: name,
+                password,
+                cccd,
+                tax_code,
+                email,
+                phone,
+                agency_code: agency,
+                roles,
+            };
+            let view = accounts::create(&app, None, &AuditCtx::cli(), &input)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Đã tạo tài khoản / account created: {} ({})",
+                view.username, view.id
+            );
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open_app(&config).await?;
+            let report = audit::verify(&app).await.map_err(explain)?;
+            return Ok(match report.broken {
+                None => {
+                    println!(
+                        "Chuỗi nhật ký toàn vẹn / audit chain intact: {} rows",
+                        report.checked
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some(b) => {
+                    println!("CHUỖI NHẬT KÝ BỊ PHÁ VỠ / AUDIT CHAIN BROKEN: {b}");
+                    ExitCode::from(2)
+                }
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((creds, host)) => match creds.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}

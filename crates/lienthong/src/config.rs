@@ -1,0 +1,203 @@
+//! Configuration: built-in defaults, then a TOML file, then `LIENTHONG_*` environment
+//! variables, then command-line flags. A wrong value names where it came from.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of a lienthong node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory of the embedded database and the file store.
+    pub data_dir: PathBuf,
+    /// Database URL; empty means the embedded SQLite database under `data_dir`.
+    pub database_url: String,
+    /// Create and serve the demo province.
+    pub demo: bool,
+    /// Let demo mode listen on a non-loopback address.
+    pub allow_demo_public: bool,
+    /// Log format: `json` or `text`.
+    pub log_format: LogFormat,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log_level: String,
+    /// Cookies are marked `Secure` and HSTS is sent (set when served over HTTPS).
+    pub tls: bool,
+    /// Idle lifetime of a browser session, in minutes.
+    pub session_idle_minutes: i64,
+    /// Lifetime of an API token, in seconds.
+    pub token_ttl_seconds: i64,
+    /// Failed logins of one username before it is locked.
+    pub login_max_failures: i64,
+    /// Lockout (and failure window) in minutes.
+    pub login_lockout_minutes: i64,
+    /// Login attempts per client address per minute.
+    pub login_per_minute: u32,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest request, in seconds.
+    pub request_timeout_seconds: u64,
+    /// Time allowed to in-flight requests on shutdown, in seconds.
+    pub shutdown_grace_seconds: u64,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./lienthong-data"),
+            database_url: String::new(),
+            demo: false,
+            allow_demo_public: false,
+            log_format: LogFormat::Json,
+            log_level: "info".into(),
+            tls: false,
+            session_idle_minutes: 30,
+            token_ttl_seconds: 3600,
+            login_max_failures: 5,
+            login_lockout_minutes: 15,
+            login_per_minute: 20,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_seconds: 30,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the TOML file (the given one must exist; `lienthong.toml` in the
+    /// working directory is read if present), then `LIENTHONG_*` variables.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(format!(
+                        "tệp cấu hình không tồn tại / configuration file not found: {}",
+                        path.display()
+                    ));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file("lienthong.toml")),
+        }
+        figment = figment.merge(Env::prefixed("LIENTHONG_").ignore(&["config", "test_pg_url"]));
+        figment.extract::<Config>().map_err(|e| describe(&e))
+    }
+
+    /// The database URL in use: the configured one or the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("lienthong.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+const EXPECTED: &[(&str, &str)] = &[
+    ("listen", "an address and port such as 127.0.0.1:8080"),
+    ("data_dir", "a directory path"),
+    (
+        "database_url",
+        "sqlite://path/to/file.db or postgres://user@host/db",
+    ),
+    ("demo", "true or false"),
+    ("allow_demo_public", "true or false"),
+    ("log_format", "json or text"),
+    ("tls", "true or false"),
+    ("session_idle_minutes", "a whole number of minutes"),
+    ("token_ttl_seconds", "a whole number of seconds"),
+    ("login_max_failures", "a whole number"),
+    ("login_lockout_minutes", "a whole number of minutes"),
+    ("login_per_minute", "a whole number"),
+    ("max_body_bytes", "a whole number of bytes"),
+    ("request_timeout_seconds", "a whole number of seconds"),
+    ("shutdown_grace_seconds", "a whole number of seconds"),
+];
+
+fn describe(e: &figment::Error) -> String {
+    e.clone()
+        .into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            let source = err
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(figment::Source::File(p)) => format!("file {}", p.display()),
+                    _ if m.name.contains("environment") => {
+                        format!("environment variable LIENTHONG_{}", key.to_uppercase())
+                    }
+                    _ => m.name.to_string(),
+                })
+                .unwrap_or_else(|| "configuration".into());
+            let expected = EXPECTED
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("", |(_, v)| v);
+            format!(
+                "giá trị cấu hình sai / invalid setting `{key}` from {source}: {}{}",
+                err.kind,
+                if expected.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (expected {expected})")
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_and_errors_name_their_source() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "lt.toml",
+                "listen = \"127.0.0.1:9000\"\nlog_format = \"text\"\n",
+            )?;
+            let c =
+                Config::load(Some(std::path::Path::new("lt.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.port(), 9000);
+            assert_eq!(c.log_format, LogFormat::Text);
+            jail.set_env("LIENTHONG_LISTEN", "127.0.0.1:9100");
+            let c =
+                Config::load(Some(std::path::Path::new("lt.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.port(), 9100);
+            jail.set_env("LIENTHONG_LISTEN", "nowhere");
+            let err = Config::load(Some(std::path::Path::new("lt.toml"))).unwrap_err();
+            assert!(err.contains("LIENTHONG_LISTEN"), "{err}");
+            assert!(err.contains("127.0.0.1:8080"), "{err}");
+            jail.set_env("LIENTHONG_LISTEN", "127.0.0.1:9100");
+            jail.create_file("bad.toml", "session_idle_minutes = \"soon\"\n")?;
+            let err = Config::load(Some(std::path::Path::new("bad.toml"))).unwrap_err();
+            assert!(
+                err.contains("bad.toml") && err.contains("session_idle_minutes"),
+                "{err}"
+            );
+            assert!(Config::load(Some(std::path::Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,171 @@
+//! Connecting, migrating, and the write transaction.
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use sqlx::{
+    Any, AnyConnection, AnyPool, Transaction,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    pool::PoolConnection,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::{Result, StoreError};
+
+/// The database engine behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite in WAL mode.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A pooled connection for reads.
+pub type Conn = PoolConnection<Any>;
+
+/// A handle on the database: a pool plus, on SQLite, the gate that admits one writer at a
+/// time (SQLite serialises writers anyway; queueing them here avoids busy-retry storms).
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+    write_gate: Option<Arc<Semaphore>>,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`). A SQLite file
+    /// is created if missing and opened in WAL mode with `synchronous=FULL` and foreign keys on.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            return Err(StoreError::Url(url.to_owned()));
+        };
+        let url = match engine {
+            Engine::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = match engine {
+            Engine::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 10000",
+                            ] {
+                                sqlx::raw_sql(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Engine::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let write_gate = (engine == Engine::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        Ok(Db {
+            pool,
+            engine,
+            write_gate,
+        })
+    }
+
+    /// Applies the pending migrations of this engine.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.engine {
+            Engine::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Engine::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The pool, for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A connection for a sequence of reads.
+    pub async fn read(&self) -> Result<Conn> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Answers when the database can run a query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts the one transaction of a use case. On SQLite the transaction takes the write
+    /// lock at once (`BEGIN IMMEDIATE`) so that a read-then-write never fails half-way.
+    pub async fn write(&self) -> Result<WriteTx> {
+        let permit = match &self.write_gate {
+            Some(gate) => Some(
+                gate.clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let tx = match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx {
+            tx,
+            _permit: permit,
+        })
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The write transaction of one use case. Dropping it without [`WriteTx::commit`] rolls back.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl WriteTx {
+    /// The connection inside the transaction.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,21 @@
+//! Persistence of lienthong.
+//!
+//! One code path over sqlx's `Any` driver: the engine is chosen by the database URL
+//! (`sqlite://…` embedded by default, `postgres://…` in production), and each engine has its
+//! own migration folder. Repositories are free functions over a connection so that a use case
+//! runs all its writes — including its audit row — in one [`WriteTx`].
+
+pub mod accounts;
+pub mod audit;
+mod db;
+mod error;
+pub mod org;
+pub mod sessions;
+pub mod settings;
+
+pub use db::{Conn, Db, Engine, WriteTx};
+pub use error::StoreError;
+pub use sqlx::AnyConnection;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,55 @@
+//! The JSON API under `/api/v1`, documented by OpenAPI 3.1.
+
+mod auth;
+mod json;
+mod ops;
+mod org;
+
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "lienthong API",
+        description = "Nền tảng chính quyền điện tử mở cho tỉnh, thành phố — open e-government platform. \
+                       Errors are RFC 9457 problem+json in Vietnamese (default) or English (Accept-Language: en).",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics"),
+        (name = "auth", description = "Authentication"),
+        (name = "organisation", description = "Administrative units and agencies")
+    ),
+    components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every documented route.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(auth::token))
+        .routes(routes!(auth::me))
+        .routes(routes!(org::admin_units))
+        .routes(routes!(org::agencies))
+        .routes(routes!(org::agency))
+}

@@ -1,0 +1,176 @@
+//! Server-rendered pages: portal home, login and logout, the caller's account, the office.
+
+mod layout;
+mod office;
+mod session;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::{StatusCode, Uri, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use lienthong_domain::Lang;
+use serde::Deserialize;
+
+pub use layout::Layout;
+
+use crate::{AppState, auth::Auth, problem::Problem};
+
+/// Page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/account", get(office::account))
+        .route("/office", get(office::landing))
+        .route("/office/audit", get(office::audit))
+        .route("/lang/{tag}", get(switch_lang))
+        .route("/static/app.css", get(stylesheet))
+}
+
+/// Renders a template into an HTML answer.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Lỗi hệ thống / Internal error",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+/// An HTML error page in the caller's language.
+pub fn error_page(
+    auth: &Auth,
+    path: &str,
+    status: StatusCode,
+    heading: (&str, &str),
+    message: (&str, &str),
+) -> Response {
+    let lang = auth.lang;
+    let page = ErrorPage {
+        layout: Layout::new(auth, path, lang.pick(heading.0, heading.1)),
+        heading: lang.pick(heading.0, heading.1).to_owned(),
+        message: lang.pick(message.0, message.1).to_owned(),
+    };
+    render(status, &page)
+}
+
+/// The answer for unknown routes: problem+json under `/api`, a Vietnamese page elsewhere.
+pub async fn not_found(auth: Auth, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            auth.lang,
+            ("Không tìm thấy", "Not found"),
+            (
+                "Đường dẫn API này không tồn tại.",
+                "This API path does not exist.",
+            ),
+        )
+        .into_response();
+    }
+    error_page(
+        &auth,
+        uri.path(),
+        StatusCode::NOT_FOUND,
+        ("Không tìm thấy trang", "Page not found"),
+        (
+            "Địa chỉ bạn nhập không đúng hoặc trang đã được chuyển đi. Hãy kiểm tra lại địa chỉ.",
+            "The address is wrong or the page has moved. Please check the address.",
+        ),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    provinces: i64,
+    communes: i64,
+}
+
+async fn home(State(state): State<AppState>, auth: Auth) -> Response {
+    let counts = async {
+        let mut conn = state.app.db.read().await?;
+        lienthong_store::org::count_units_at(&mut conn, state.app.clock.today()).await
+    };
+    let (provinces, _, communes) = counts.await.unwrap_or_default();
+    let page = HomePage {
+        layout: Layout::new(&auth, "/", auth.lang.pick("Trang chủ", "Home")),
+        provinces,
+        communes,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// A local path to return to, never another site.
+pub fn safe_next(next: Option<&str>, default: &str) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
+            n.to_owned()
+        }
+        _ => default.to_owned(),
+    }
+}
+
+async fn switch_lang(Path(tag): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let lang = Lang::from_tag(&tag).unwrap_or_default();
+    let cookie = format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_next(q.next.as_deref(), "/")),
+    )
+        .into_response()
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+/// Today in Vietnam, for pages.
+pub fn today(state: &AppState) -> jiff::civil::Date {
+    state.app.clock.today()
+}

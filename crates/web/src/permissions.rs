@@ -1,0 +1,56 @@
+//! The declared permission of every route. A test fails when a route exists without an entry
+//! here, or an entry names a route that does not exist.
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in account.
+    Authenticated,
+    /// An official (any role); finer checks happen in the use case.
+    Official,
+    /// An admin or auditor role.
+    AuditReader,
+}
+
+/// One route and its permission.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template as registered.
+    pub path: &'static str,
+    /// Required permission.
+    pub permission: Permission,
+}
+
+const fn r(method: &'static str, path: &'static str, permission: Permission) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        permission,
+    }
+}
+
+/// Every route of the application.
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/healthz", Permission::Public),
+    r("GET", "/readyz", Permission::Public),
+    r("GET", "/metrics", Permission::Public),
+    r("GET", "/api/openapi.json", Permission::Public),
+    r("POST", "/api/v1/auth/token", Permission::Public),
+    r("GET", "/api/v1/me", Permission::Authenticated),
+    r("GET", "/api/v1/admin-units", Permission::Public),
+    r("GET", "/api/v1/agencies", Permission::Public),
+    r("GET", "/api/v1/agencies/{code}", Permission::Public),
+    r("GET", "/", Permission::Public),
+    r("GET", "/login", Permission::Public),
+    r("POST", "/login", Permission::Public),
+    r("POST", "/logout", Permission::Authenticated),
+    r("GET", "/account", Permission::Authenticated),
+    r("GET", "/office", Permission::Official),
+    r("GET", "/office/audit", Permission::AuditReader),
+    r("GET", "/lang/{tag}", Permission::Public),
+    r("GET", "/static/app.css", Permission::Public),
+];
