@@ -106,7 +106,7 @@ pub fn check_new_account(
         "password",
         check_password_policy(&nfc(&input.password)).map(|()| String::new()),
     );
-    let year = i16::try_from(app.clock.today().year()).unwrap_or(i16::MAX);
+    let year = app.clock.today().year();
     let cccd = opt(&input.cccd)
         .and_then(|c| field("cccd", Cccd::parse(c, year).map(|c| c.as_str().to_owned())));
     let tax_code = opt(&input.tax_code)

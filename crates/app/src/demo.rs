@@ -124,7 +124,14 @@ const DEPARTMENTS: [(&str, &str, &str, &str); 19] = [
 ];
 
 /// The 2025-03-01 mergers: (absorbing group, new name, new abbreviation, absorbed groups).
-const MERGERS_2025_03: [(&str, Option<(&str, &str)>, &[&str]); 6] = [
+/// (absorbing group, new name and abbreviation, absorbed groups).
+type Merger = (
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    &'static [&'static str],
+);
+
+const MERGERS_2025_03: [Merger; 6] = [
     ("03", None, &["14"]),
     ("05", None, &["16"]),
     (
@@ -162,6 +169,10 @@ pub struct DemoReport {
     pub accounts: usize,
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per column of the demo table"
+)]
 fn agency(
     code: String,
     name: &str,

@@ -171,6 +171,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail fixes the error type"
+    )]
     fn layers_apply_in_order_and_errors_name_their_source() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
