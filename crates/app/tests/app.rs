@@ -1,5 +1,11 @@
 //! Use cases on a real database: SQLite always, PostgreSQL when configured.
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests fail loudly on unexpected results"
+)]
 
+#[cfg(test)]
 mod common;
 
 use jiff::{SignedDuration, civil::date};

@@ -1,4 +1,10 @@
 //! The HTTP surface, in process, on a fresh SQLite database with the demo province.
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on unexpected answers"
+)]
 
 use std::sync::{Arc, Mutex};
 
@@ -21,12 +27,17 @@ struct TestWeb {
 
 async fn web_with(settings: WebSettings) -> TestWeb {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
     let clock = ManualClock::new("2026-11-20T03:00:00Z".parse().unwrap());
     let app = App::new(db, Arc::new(clock), AuthSettings::default());
     demo::ensure_demo(&app).await.unwrap();
-    TestWeb { router: lienthong_web::router(AppState::new(app, settings)), _dir: dir }
+    TestWeb {
+        router: lienthong_web::router(AppState::new(app, settings)),
+        _dir: dir,
+    }
 }
 
 async fn web() -> TestWeb {
@@ -62,7 +73,11 @@ impl TestWeb {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
@@ -73,7 +88,13 @@ impl TestWeb {
         self.send(b.body(Body::empty()).unwrap()).await
     }
 
-    async fn post(&self, path: &str, content_type: &str, body: impl Into<Body>, headers: &[(&str, &str)]) -> Reply {
+    async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut b = Request::post(path).header(header::CONTENT_TYPE, content_type);
         for (k, v) in headers {
             b = b.header(*k, *v);
@@ -82,8 +103,11 @@ impl TestWeb {
     }
 
     async fn token(&self, username: &str) -> String {
-        let body = serde_json::json!({"username": username, "password": demo::DEMO_PASSWORD}).to_string();
-        let r = self.post("/api/v1/auth/token", "application/json", body, &[]).await;
+        let body =
+            serde_json::json!({"username": username, "password": demo::DEMO_PASSWORD}).to_string();
+        let r = self
+            .post("/api/v1/auth/token", "application/json", body, &[])
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()["access_token"].as_str().unwrap().to_owned()
     }
@@ -92,9 +116,19 @@ impl TestWeb {
     async fn login(&self, username: &str, password: &str) -> Reply {
         let form = self.get("/login", &[]).await;
         let csrf = form.cookie("lt_csrf").unwrap();
-        let body = format!("username={}&password={}&csrf_token={csrf}&next=", urlencode(username), urlencode(password));
+        let body = format!(
+            "username={}&password={}&csrf_token={csrf}&next=",
+            urlencode(username),
+            urlencode(password)
+        );
         let cookie = format!("lt_csrf={csrf}");
-        self.post("/login", "application/x-www-form-urlencoded", body, &[("cookie", &cookie), ("host", "localhost")]).await
+        self.post(
+            "/login",
+            "application/x-www-form-urlencoded",
+            body,
+            &[("cookie", &cookie), ("host", "localhost")],
+        )
+        .await
     }
 }
 
@@ -111,7 +145,10 @@ fn urlencode(s: &str) -> String {
 async fn operations_endpoints_answer() {
     let w = web().await;
     let h = w.get("/healthz", &[]).await;
-    assert_eq!((h.status, h.json()), (StatusCode::OK, serde_json::json!({"status": "ok"})));
+    assert_eq!(
+        (h.status, h.json()),
+        (StatusCode::OK, serde_json::json!({"status": "ok"}))
+    );
     assert!(h.headers.contains_key("x-request-id"));
     let r = w.get("/readyz", &[]).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -123,13 +160,28 @@ async fn operations_endpoints_answer() {
 #[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
-    let app = App::new(db.clone(), Arc::new(ManualClock::new(jiff::Timestamp::UNIX_EPOCH)), AuthSettings::default());
-    let w = TestWeb { router: lienthong_web::router(AppState::new(app, WebSettings::default())), _dir: dir };
+    let app = App::new(
+        db.clone(),
+        Arc::new(ManualClock::new(jiff::Timestamp::UNIX_EPOCH)),
+        AuthSettings::default(),
+    );
+    let w = TestWeb {
+        router: lienthong_web::router(AppState::new(app, WebSettings::default())),
+        _dir: dir,
+    };
     db.close().await;
     let r = w.get("/readyz", &[]).await;
-    assert_eq!((r.status, r.json()), (StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"status": "unavailable"})));
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "unavailable"})
+        )
+    );
     assert_eq!(w.get("/healthz", &[]).await.status, StatusCode::OK);
 }
 
@@ -141,7 +193,11 @@ async fn the_committed_openapi_document_matches_the_code() {
         std::fs::write(&path, format!("{generated}\n")).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(committed.trim_end(), generated, "docs/openapi.json drifted: run UPDATE_OPENAPI=1 cargo test -p lienthong-web");
+    assert_eq!(
+        committed.trim_end(),
+        generated,
+        "docs/openapi.json drifted: run UPDATE_OPENAPI=1 cargo test -p lienthong-web"
+    );
     let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let w = web().await;
@@ -152,18 +208,38 @@ async fn the_committed_openapi_document_matches_the_code() {
 async fn every_route_declares_a_permission_and_every_declared_route_exists() {
     let doc = lienthong_web::openapi();
     for (path, item) in &doc.paths.paths {
-        let methods = [("GET", item.get.is_some()), ("POST", item.post.is_some()), ("PUT", item.put.is_some()), ("DELETE", item.delete.is_some()), ("PATCH", item.patch.is_some())];
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("DELETE", item.delete.is_some()),
+            ("PATCH", item.patch.is_some()),
+        ];
         for (method, present) in methods {
             if present {
-                assert!(ROUTES.iter().any(|r| r.method == method && r.path == path), "{method} {path} has no declared permission");
+                assert!(
+                    ROUTES.iter().any(|r| r.method == method && r.path == path),
+                    "{method} {path} has no declared permission"
+                );
             }
         }
     }
     let w = web().await;
     for r in ROUTES {
-        let path = r.path.replace("{code}", "000.00.00.H13").replace("{tag}", "en");
+        let path = r
+            .path
+            .replace("{code}", "000.00.00.H13")
+            .replace("{tag}", "en");
         let method = Method::from_bytes(r.method.as_bytes()).unwrap();
-        let reply = w.send(Request::builder().method(method).uri(&path).body(Body::empty()).unwrap()).await;
+        let reply = w
+            .send(
+                Request::builder()
+                    .method(method)
+                    .uri(&path)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         assert!(
             reply.status != StatusCode::NOT_FOUND && reply.status != StatusCode::METHOD_NOT_ALLOWED,
             "{} {path} is declared but not routed ({})",
@@ -172,7 +248,10 @@ async fn every_route_declares_a_permission_and_every_declared_route_exists() {
         );
         if r.permission != Permission::Public && r.method == "GET" {
             assert!(
-                matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER | StatusCode::FORBIDDEN),
+                matches!(
+                    reply.status,
+                    StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER | StatusCode::FORBIDDEN
+                ),
                 "{path} answered {} to an anonymous caller",
                 reply.status
             );
@@ -182,24 +261,63 @@ async fn every_route_declares_a_permission_and_every_declared_route_exists() {
 
 #[tokio::test]
 async fn token_endpoint_issues_rejects_and_rate_limits() {
-    let w = web_with(WebSettings { login_per_minute: 4, ..WebSettings::default() }).await;
+    let w = web_with(WebSettings {
+        login_per_minute: 4,
+        ..WebSettings::default()
+    })
+    .await;
     let token = w.token("leader@000.00.04.H13").await;
-    let me = w.get("/api/v1/me", &[("authorization", &format!("Bearer {token}"))]).await;
+    let me = w
+        .get(
+            "/api/v1/me",
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
     assert_eq!(me.status, StatusCode::OK);
     insta::assert_json_snapshot!("me_leader", me.json(), {".id" => "[id]"});
-    let bad = w.post("/api/v1/auth/token", "application/json", r#"{"username":"citizen1","password":"wrong-password"}"#, &[]).await;
+    let bad = w
+        .post(
+            "/api/v1/auth/token",
+            "application/json",
+            r#"{"username":"citizen1","password":"wrong-password"}"#,
+            &[],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.headers["content-type"], "application/problem+json");
     insta::assert_json_snapshot!("token_unauthorized_vi", bad.json());
-    let _ = w.post("/api/v1/auth/token", "application/json", r#"{"username":"citizen1","password":"x"}"#, &[]).await;
-    let _ = w.post("/api/v1/auth/token", "application/json", r#"{"username":"citizen1","password":"x"}"#, &[]).await;
-    let limited = w.post("/api/v1/auth/token", "application/json", r#"{"username":"citizen1","password":"x"}"#, &[("accept-language", "en")]).await;
+    let _ = w
+        .post(
+            "/api/v1/auth/token",
+            "application/json",
+            r#"{"username":"citizen1","password":"x"}"#,
+            &[],
+        )
+        .await;
+    let _ = w
+        .post(
+            "/api/v1/auth/token",
+            "application/json",
+            r#"{"username":"citizen1","password":"x"}"#,
+            &[],
+        )
+        .await;
+    let limited = w
+        .post(
+            "/api/v1/auth/token",
+            "application/json",
+            r#"{"username":"citizen1","password":"x"}"#,
+            &[("accept-language", "en")],
+        )
+        .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.contains_key("retry-after"));
     insta::assert_json_snapshot!("token_rate_limited_en", limited.json());
     let anon = w.get("/api/v1/me", &[]).await;
     assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
-    let forged = w.get("/api/v1/me", &[("authorization", "Bearer lt_forged")]).await;
+    let forged = w
+        .get("/api/v1/me", &[("authorization", "Bearer lt_forged")])
+        .await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -207,27 +325,65 @@ async fn token_endpoint_issues_rejects_and_rate_limits() {
 async fn malformed_and_oversized_json_get_problem_answers() {
     let w = web().await;
     let cases = [
-        ("application/json", "{\"username\":".to_owned(), StatusCode::BAD_REQUEST, "truncated"),
-        ("application/json", "{\"username\":1,\"password\":\"x\"}".to_owned(), StatusCode::BAD_REQUEST, "wrong_type"),
-        ("application/json", "{\"username\":\"a\",\"password\":\"b\",\"admin\":true}".to_owned(), StatusCode::BAD_REQUEST, "unknown_field"),
-        ("text/plain", "{}".to_owned(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type"),
-        ("application/json", format!("{{\"username\":\"{}\",\"password\":\"x\"}}", "a".repeat(2 * 1024 * 1024)), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        (
+            "application/json",
+            "{\"username\":".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "truncated",
+        ),
+        (
+            "application/json",
+            "{\"username\":1,\"password\":\"x\"}".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "wrong_type",
+        ),
+        (
+            "application/json",
+            "{\"username\":\"a\",\"password\":\"b\",\"admin\":true}".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "unknown_field",
+        ),
+        (
+            "text/plain",
+            "{}".to_owned(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "media_type",
+        ),
+        (
+            "application/json",
+            format!(
+                "{{\"username\":\"{}\",\"password\":\"x\"}}",
+                "a".repeat(2 * 1024 * 1024)
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
     ];
     for (ct, body, status, name) in cases {
         let r = w.post("/api/v1/auth/token", ct, body, &[]).await;
         assert_eq!(r.status, status, "{name}: {}", r.body);
-        assert_eq!(r.headers["content-type"], "application/problem+json", "{name}");
+        assert_eq!(
+            r.headers["content-type"], "application/problem+json",
+            "{name}"
+        );
         let mut v = r.json();
         if let Some(d) = v.get_mut("detail") {
             // serde's wording of the position is not ours to pin.
-            *d = serde_json::Value::String(d.as_str().unwrap().split(':').next().unwrap().to_owned());
+            *d = serde_json::Value::String(
+                d.as_str().unwrap().split(':').next().unwrap().to_owned(),
+            );
         }
         insta::assert_json_snapshot!(format!("json_{name}"), v);
     }
     let bad_query = w.get("/api/v1/admin-units?level=hamlet", &[]).await;
     assert_eq!(bad_query.status, StatusCode::UNPROCESSABLE_ENTITY);
     insta::assert_json_snapshot!("admin_units_bad_level", bad_query.json());
-    let bad_date = w.get("/api/v1/agencies?at=31/12/2024", &[("accept-language", "en")]).await;
+    let bad_date = w
+        .get(
+            "/api/v1/agencies?at=31/12/2024",
+            &[("accept-language", "en")],
+        )
+        .await;
     insta::assert_json_snapshot!("agencies_bad_date_en", bad_date.json());
 }
 
@@ -236,10 +392,17 @@ async fn unknown_routes_get_a_vietnamese_page_or_a_problem() {
     let w = web().await;
     let page = w.get("/khong-co", &[]).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(page.body.contains("<html lang=\"vi\">"));
     assert!(page.body.contains("Không tìm thấy trang"), "{}", page.body);
-    let en = w.get("/nope", &[("accept-language", "en-GB,en;q=0.9")]).await;
+    let en = w
+        .get("/nope", &[("accept-language", "en-GB,en;q=0.9")])
+        .await;
     assert!(en.body.contains("Page not found"));
     let api = w.get("/api/v1/khong-co", &[]).await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
@@ -249,39 +412,89 @@ async fn unknown_routes_get_a_vietnamese_page_or_a_problem() {
 #[tokio::test]
 async fn every_answer_carries_the_security_headers() {
     let w = web().await;
-    for path in ["/", "/login", "/api/v1/admin-units?level=province", "/nowhere"] {
+    for path in [
+        "/",
+        "/login",
+        "/api/v1/admin-units?level=province",
+        "/nowhere",
+    ] {
         let r = w.get(path, &[]).await;
         let csp = r.headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert_eq!(r.headers["x-content-type-options"], "nosniff");
         assert_eq!(r.headers["referrer-policy"], "same-origin");
         assert!(!r.headers.contains_key("strict-transport-security"));
     }
-    let tls = web_with(WebSettings { hsts: true, secure_cookies: true, ..WebSettings::default() }).await;
-    assert!(tls.get("/", &[]).await.headers.contains_key("strict-transport-security"));
+    let tls = web_with(WebSettings {
+        hsts: true,
+        secure_cookies: true,
+        ..WebSettings::default()
+    })
+    .await;
+    assert!(
+        tls.get("/", &[])
+            .await
+            .headers
+            .contains_key("strict-transport-security")
+    );
     let login = tls.login("citizen1", demo::DEMO_PASSWORD).await;
-    let set = login.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
-    assert!(set.iter().any(|c| c.starts_with("lt_session=") && c.contains("Secure") && c.contains("HttpOnly") && c.contains("SameSite=Lax")), "{set:?}");
+    let set = login
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        set.iter().any(|c| c.starts_with("lt_session=")
+            && c.contains("Secure")
+            && c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")),
+        "{set:?}"
+    );
 }
 
 #[tokio::test]
 async fn organisation_catalogs_follow_the_contract() {
     let w = web().await;
-    let provinces = w.get("/api/v1/admin-units?level=province", &[]).await.json();
+    let provinces = w
+        .get("/api/v1/admin-units?level=province", &[])
+        .await
+        .json();
     assert_eq!(provinces["items"].as_array().unwrap().len(), 34);
-    let before = w.get("/api/v1/admin-units?level=province&at=2025-06-30", &[]).await.json();
+    let before = w
+        .get("/api/v1/admin-units?level=province&at=2025-06-30", &[])
+        .await
+        .json();
     assert_eq!(before["items"].as_array().unwrap().len(), 63);
-    let communes = w.get("/api/v1/admin-units?level=commune&parent=92", &[]).await.json();
+    let communes = w
+        .get("/api/v1/admin-units?level=commune&parent=92", &[])
+        .await
+        .json();
     let items = communes["items"].as_array().unwrap();
     assert_eq!(items.len(), 103);
-    insta::assert_json_snapshot!("commune_31135", items.iter().find(|c| c["code"] == "31135").unwrap());
+    insta::assert_json_snapshot!(
+        "commune_31135",
+        items.iter().find(|c| c["code"] == "31135").unwrap()
+    );
     let q = w.get("/api/v1/agencies?q=so%20tu%20phap", &[]).await.json();
     insta::assert_json_snapshot!("agency_search_folded", q);
-    let nfd = w.get(&format!("/api/v1/agencies?q={}", urlencode("Sở Tư pháp")), &[]).await.json();
+    let nfd = w
+        .get(
+            &format!("/api/v1/agencies?q={}", urlencode("Sở Tư pháp")),
+            &[],
+        )
+        .await
+        .json();
     assert_eq!(nfd, q);
     let history = w.get("/api/v1/agencies/000.00.07.H13", &[]).await.json();
     insta::assert_json_snapshot!("agency_history_renamed", history);
-    assert_eq!(w.get("/api/v1/agencies/999.99.99.H99", &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        w.get("/api/v1/agencies/999.99.99.H99", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -292,7 +505,12 @@ async fn login_logout_csrf_and_session_fixation() {
     assert!(page.body.contains("name=\"csrf_token\""));
     // Without the anti-forgery cookie the form is refused.
     let forged = w
-        .post("/login", "application/x-www-form-urlencoded", "username=citizen1&password=lienthong-demo&csrf_token=abc", &[("cookie", "lt_csrf=xyz")])
+        .post(
+            "/login",
+            "application/x-www-form-urlencoded",
+            "username=citizen1&password=lienthong-demo&csrf_token=abc",
+            &[("cookie", "lt_csrf=xyz")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert!(forged.cookie("lt_session").is_none());
@@ -303,13 +521,21 @@ async fn login_logout_csrf_and_session_fixation() {
             "/login",
             "application/x-www-form-urlencoded",
             format!("username=citizen1&password=lienthong-demo&csrf_token={csrf}"),
-            &[("cookie", &format!("lt_csrf={csrf}")), ("origin", "https://evil.example"), ("host", "localhost")],
+            &[
+                ("cookie", &format!("lt_csrf={csrf}")),
+                ("origin", "https://evil.example"),
+                ("host", "localhost"),
+            ],
         )
         .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
     let wrong = w.login("citizen1", "not-the-password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.body.contains("Tên đăng nhập hoặc mật khẩu không đúng."));
+    assert!(
+        wrong
+            .body
+            .contains("Tên đăng nhập hoặc mật khẩu không đúng.")
+    );
     assert!(wrong.body.contains("role=\"alert\""));
     let ok = w.login("citizen1", demo::DEMO_PASSWORD).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
@@ -320,12 +546,37 @@ async fn login_logout_csrf_and_session_fixation() {
     assert_eq!(account.status, StatusCode::OK);
     assert!(account.body.contains("Nguyễn Văn An"));
     // A citizen cannot open the office.
-    assert_eq!(w.get("/office", &[("cookie", &cookie)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.get("/office", &[("cookie", &cookie)]).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Logging out needs the session's form token.
-    let no_token = w.post("/logout", "application/x-www-form-urlencoded", "csrf_token=wrong", &[("cookie", &cookie)]).await;
+    let no_token = w
+        .post(
+            "/logout",
+            "application/x-www-form-urlencoded",
+            "csrf_token=wrong",
+            &[("cookie", &cookie)],
+        )
+        .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
-    let form_token = account.body.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let out = w.post("/logout", "application/x-www-form-urlencoded", format!("csrf_token={form_token}"), &[("cookie", &cookie)]).await;
+    let form_token = account
+        .body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let out = w
+        .post(
+            "/logout",
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={form_token}"),
+            &[("cookie", &cookie)],
+        )
+        .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     // The old cookie is dead on the server, not only in the browser.
     let after = w.get("/account", &[("cookie", &cookie)]).await;
@@ -345,11 +596,26 @@ async fn login_logout_csrf_and_session_fixation() {
     assert_eq!(fixed.headers["location"], "/office");
     let issued = fixed.cookie("lt_session").unwrap();
     assert_ne!(issued, "planted-by-attacker");
-    let office = w.get("/office", &[("cookie", &format!("lt_session={issued}"))]).await;
+    let office = w
+        .get("/office", &[("cookie", &format!("lt_session={issued}"))])
+        .await;
     assert_eq!(office.status, StatusCode::OK);
-    assert!(office.body.contains("Trung tâm Phục vụ hành chính công thành phố Cần Thơ"), "{}", office.body);
+    assert!(
+        office
+            .body
+            .contains("Trung tâm Phục vụ hành chính công thành phố Cần Thơ"),
+        "{}",
+        office.body
+    );
     // Cookie-authenticated API writes need the CSRF header.
-    let api = w.post("/api/v1/auth/token", "application/json", "{}", &[("cookie", &format!("lt_session={issued}"))]).await;
+    let api = w
+        .post(
+            "/api/v1/auth/token",
+            "application/json",
+            "{}",
+            &[("cookie", &format!("lt_session={issued}"))],
+        )
+        .await;
     assert_eq!(api.status, StatusCode::FORBIDDEN);
 }
 
@@ -360,12 +626,22 @@ async fn office_pages_follow_roles() {
     let auditor = session(w.login("auditor@000.00.00.H13", demo::DEMO_PASSWORD).await);
     let audit = w.get("/office/audit", &[("cookie", &auditor)]).await;
     assert_eq!(audit.status, StatusCode::OK);
-    assert!(audit.body.contains("Chuỗi nhật ký toàn vẹn"), "{}", audit.body);
+    assert!(
+        audit.body.contains("Chuỗi nhật ký toàn vẹn"),
+        "{}",
+        audit.body
+    );
     let clerk = session(w.login("clerk@000.00.04.H13", demo::DEMO_PASSWORD).await);
-    assert_eq!(w.get("/office/audit", &[("cookie", &clerk)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.get("/office/audit", &[("cookie", &clerk)]).await.status,
+        StatusCode::FORBIDDEN
+    );
     let office = w.get("/office?lang=en", &[("cookie", &clerk)]).await;
     assert!(office.body.contains("Clerk") && office.body.contains("<html lang=\"en\">"));
-    assert_eq!(w.get("/office", &[]).await.headers["location"], "/login?next=/office");
+    assert_eq!(
+        w.get("/office", &[]).await.headers["location"],
+        "/login?next=/office"
+    );
 }
 
 /// A writer that keeps everything the subscriber prints.
@@ -386,7 +662,11 @@ impl std::io::Write for Capture {
 async fn json_logs_never_contain_identity_numbers_phones_or_passwords() {
     let capture = Capture::default();
     let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let w = web().await;
     let cccd = "092085001234";
@@ -394,18 +674,30 @@ async fn json_logs_never_contain_identity_numbers_phones_or_passwords() {
     let password = "Mat-Khau-Bi-Mat-42";
     for _ in 0..6 {
         let body = serde_json::json!({"username": cccd, "password": password}).to_string();
-        w.post("/api/v1/auth/token", "application/json", body, &[]).await;
+        w.post("/api/v1/auth/token", "application/json", body, &[])
+            .await;
     }
-    w.post("/api/v1/auth/token", "application/json", format!("{{\"username\":\"{phone}\",\"password\":"), &[]).await;
-    w.get(&format!("/api/v1/agencies?q={cccd}&phone={phone}"), &[]).await;
+    w.post(
+        "/api/v1/auth/token",
+        "application/json",
+        format!("{{\"username\":\"{phone}\",\"password\":"),
+        &[],
+    )
+    .await;
+    w.get(&format!("/api/v1/agencies?q={cccd}&phone={phone}"), &[])
+        .await;
     w.login("citizen1", password).await;
     w.get(&format!("/khong-co/{cccd}"), &[]).await;
     let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(out.contains("\"target\":\"access\""), "access lines are written: {out}");
+    assert!(
+        out.contains("\"target\":\"access\""),
+        "access lines are written: {out}"
+    );
     for secret in [cccd, phone, password, "lienthong-demo"] {
         assert!(!out.contains(secret), "log contains {secret}");
     }
     for line in out.lines() {
-        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     }
 }

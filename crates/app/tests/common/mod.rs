@@ -18,7 +18,6 @@ pub enum Engine {
 pub struct TestApp {
     pub app: App,
     pub clock: ManualClock,
-    pub url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -82,7 +81,6 @@ impl TestApp {
         Some(TestApp {
             app,
             clock,
-            url,
             _dir: dir,
         })
     }

@@ -1,0 +1,388 @@
+//! The binary as an operator uses it: serve, migrate, import, users, audit verify, shutdown.
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::zombie_processes,
+    reason = "tests fail loudly on unexpected answers"
+)]
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lienthong"));
+    c.env_remove("LIENTHONG_DATABASE_URL")
+        .env_remove("LIENTHONG_LISTEN")
+        .env("LIENTHONG_LOG_FORMAT", "json");
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(dir: &Path, extra: &[&str]) -> Server {
+        let mut child = bin()
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no ready line: {seen:?}"));
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && v["message"] == "lienthong ready"
+            {
+                let url = v["url"].as_str().unwrap();
+                let addr = url
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .to_owned();
+                return Server {
+                    child,
+                    addr,
+                    log: rx,
+                };
+            }
+            seen.push(line);
+        }
+    }
+
+    fn request(&self, raw: &str) -> String {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.write_all(raw.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    fn get(&self, path: &str) -> String {
+        self.request(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        ))
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn demo_serves_and_prints_its_logins_and_a_warm_restart_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Server::start(dir.path(), &["--demo"]);
+    let mut banner = String::new();
+    while let Ok(line) = s.log.recv_timeout(Duration::from_millis(500)) {
+        banner.push_str(&line);
+        banner.push('\n');
+    }
+    assert!(
+        banner.contains("citizen1")
+            && banner.contains("lienthong-demo")
+            && banner.contains(&s.addr),
+        "{banner}"
+    );
+    assert!(s.get("/healthz").contains("{\"status\":\"ok\"}"));
+    assert!(s.get("/readyz").starts_with("HTTP/1.1 200"));
+    let home = s.get("/");
+    assert!(
+        home.contains("3321") && home.contains("Dịch vụ công trực tuyến"),
+        "{home}"
+    );
+    assert!(s.terminate().success());
+    let again = Server::start(dir.path(), &["--demo"]);
+    assert!(
+        again
+            .get("/api/v1/agencies?q=tu%20phap")
+            .contains("000.00.04.H13")
+    );
+}
+
+#[test]
+fn demo_refuses_a_public_address_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--demo", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--allow-demo-public"), "{}", text(&o));
+}
+
+#[test]
+fn sigterm_lets_the_in_flight_request_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Server::start(dir.path(), &[]);
+    let body = r#"{"username":"nobody","password":"wrong-password"}"#;
+    let mut conn = TcpStream::connect(&s.addr).unwrap();
+    let head = format!(
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        s.addr,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(&body.as_bytes()[..10]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        s.child.try_wait().unwrap().is_none(),
+        "the server waits for the in-flight request"
+    );
+    conn.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    assert!(s.terminate().success());
+}
+
+#[test]
+fn users_add_validates_and_refuses_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |user: &str, cccd: &str| {
+        bin()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([
+                "users",
+                "add",
+                "--username",
+                user,
+                "--kind",
+                "citizen",
+                "--name",
+                "Trần Văn Bình",
+                "--cccd",
+                cccd,
+                "--password-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(b"mat-khau-rat-dai\n")?;
+                c.wait_with_output()
+            })
+            .unwrap()
+    };
+    let ok = add("binh", "092090005555");
+    assert!(ok.status.success(), "{}", text(&ok));
+    let dup = add("binh", "092090006666");
+    assert!(!dup.status.success());
+    assert!(text(&dup).contains("đã tồn tại"), "{}", text(&dup));
+    let bad = add("binh2", "12345");
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("cccd: Số định danh cá nhân (CCCD) không hợp lệ: cần đúng 12 chữ số"),
+        "{}",
+        text(&bad)
+    );
+    let official = run(
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "--username",
+            "x@y",
+            "--kind",
+            "official",
+            "--name",
+            "A",
+            "--password",
+            "mat-khau-rat-dai",
+            "--agency",
+            "000.00.04.H13",
+            "--role",
+            "chief",
+        ],
+    );
+    assert!(text(&official).contains("chief"), "{}", text(&official));
+}
+
+#[test]
+fn a_malformed_csv_names_its_position_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("units.csv");
+    std::fs::write(&csv, "commune_code,commune_name,commune_type,province_code,province_name\n31135,Phường Ninh Kiều,Phường,92,Thành phố Cần Thơ\n31120,Phường Cái Khế,Phường,9X,Thành phố Cần Thơ\n").unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "import",
+            "admin-units",
+            csv.to_str().unwrap(),
+            "--valid-from",
+            "2025-07-01",
+        ],
+    );
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(out.contains("units.csv:3:4"), "{out}");
+    std::fs::write(&csv, "commune_code,commune_name,commune_type,province_code,province_name\n31135,Phường Ninh Kiều,Phường,92,Thành phố Cần Thơ\n").unwrap();
+    let ok = run(
+        dir.path(),
+        &[
+            "import",
+            "admin-units",
+            csv.to_str().unwrap(),
+            "--valid-from",
+            "2025-07-01",
+        ],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("1 tỉnh/provinces, 0 huyện/districts, 1 xã/communes"),
+        "{}",
+        text(&ok)
+    );
+}
+
+#[test]
+fn audit_verify_detects_tampering_in_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        let o = run(
+            dir.path(),
+            &[
+                "users",
+                "add",
+                "--username",
+                &format!("user{i}"),
+                "--kind",
+                "citizen",
+                "--name",
+                "Lê Văn C",
+                "--cccd",
+                &format!("09209000777{i}"),
+                "--password",
+                "mat-khau-rat-dai",
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let ok = run(dir.path(), &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("3 rows"));
+    let db = dir.path().join("lienthong.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        use sqlx::Connection;
+        let mut c = sqlx::AnyConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql("UPDATE audit_log SET object_id = 'forged' WHERE seq = 2")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let broken = run(dir.path(), &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        text(&broken).contains("audit row 2 was modified"),
+        "{}",
+        text(&broken)
+    );
+}
+
+#[test]
+fn a_wrong_setting_names_its_source_and_the_expected_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("migrate")
+        .env("LIENTHONG_LISTEN", "everywhere")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(
+        out.contains("LIENTHONG_LISTEN") && out.contains("127.0.0.1:8080"),
+        "{out}"
+    );
+    let cfg = dir.path().join("lienthong.toml");
+    std::fs::write(&cfg, "demo = \"yes please\"\n").unwrap();
+    let o = bin()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(
+        !o.status.success() && out.contains("lienthong.toml") && out.contains("`demo`"),
+        "{out}"
+    );
+    let ok = run(dir.path(), &["migrate"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+}
