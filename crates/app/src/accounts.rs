@@ -616,3 +616,26 @@ pub fn prepare_with_hash(
     account.password_hash = password_hash.to_owned();
     Ok(CheckedAccount { account, roles })
 }
+
+/// Self-registration of a citizen from the portal: the account is always a citizen account
+/// without roles, whatever the input says.
+pub async fn register_citizen(
+    app: &App,
+    caller: &Caller,
+    ctx: &AuditCtx,
+    input: &NewAccount,
+) -> Result<AccountView, AppError> {
+    authorize(caller, Action::RegisterCitizen, None)?;
+    let input = NewAccount {
+        kind: Some(AccountKind::Citizen),
+        roles: Vec::new(),
+        agency_code: None,
+        tax_code: None,
+        ..input.clone()
+    };
+    let checked = prepare(app, &input).await?;
+    let mut tx = app.db.write().await?;
+    let view = insert_prepared(tx.conn(), app, ctx, &checked).await?;
+    tx.commit().await?;
+    Ok(view)
+}

@@ -57,6 +57,8 @@ impl Caller {
 pub enum Action {
     /// Read public reference data (administrative units, agencies).
     ReadPublic,
+    /// Register oneself as a citizen.
+    RegisterCitizen,
     /// Read one's own account.
     ReadOwnAccount,
     /// Open the office (back-office) pages.
@@ -71,8 +73,9 @@ pub enum Action {
 
 impl Action {
     /// Every action, for matrix tests.
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::ReadPublic,
+        Action::RegisterCitizen,
         Action::ReadOwnAccount,
         Action::UseOffice,
         Action::ManageAccounts,
@@ -84,7 +87,10 @@ impl Action {
 /// Whether an official `role` may take `action` within its agency scope.
 pub fn role_permits(role: Role, action: Action) -> bool {
     match action {
-        Action::ReadPublic | Action::ReadOwnAccount | Action::UseOffice => true,
+        Action::ReadPublic
+        | Action::RegisterCitizen
+        | Action::ReadOwnAccount
+        | Action::UseOffice => true,
         Action::ManageAccounts | Action::ManageOrganisation => role == Role::Admin,
         Action::ReadAudit => matches!(role, Role::Admin | Role::Auditor),
     }
@@ -104,7 +110,7 @@ pub fn authorize(
     action: Action,
     scope: Option<&AgencyScope>,
 ) -> Result<(), AppError> {
-    if action == Action::ReadPublic {
+    if matches!(action, Action::ReadPublic | Action::RegisterCitizen) {
         return Ok(());
     }
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
@@ -168,7 +174,10 @@ mod tests {
                     "{role:?} {action:?} in own agency"
                 );
                 let outside = authorize(&inside, action, Some(&other)).is_ok();
-                let public = matches!(action, Action::ReadPublic | Action::ReadOwnAccount);
+                let public = matches!(
+                    action,
+                    Action::ReadPublic | Action::RegisterCitizen | Action::ReadOwnAccount
+                );
                 assert_eq!(outside, public, "{role:?} {action:?} in another agency");
                 let from_parent = official(role, "000.00.00.H13");
                 assert_eq!(
@@ -184,14 +193,18 @@ mod tests {
     fn anonymous_and_citizens_only_reach_public_and_own_data() {
         for action in Action::ALL {
             let anon = authorize(&Caller::Anonymous, action, None);
-            assert_eq!(anon.is_ok(), action == Action::ReadPublic);
-            if action != Action::ReadPublic {
+            let open = matches!(action, Action::ReadPublic | Action::RegisterCitizen);
+            assert_eq!(anon.is_ok(), open);
+            if !open {
                 assert!(matches!(anon, Err(AppError::Unauthenticated)));
             }
             let c = authorize(&citizen(), action, None).is_ok();
             assert_eq!(
                 c,
-                matches!(action, Action::ReadPublic | Action::ReadOwnAccount),
+                matches!(
+                    action,
+                    Action::ReadPublic | Action::RegisterCitizen | Action::ReadOwnAccount
+                ),
                 "{action:?}"
             );
         }

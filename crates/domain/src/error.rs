@@ -49,12 +49,12 @@ impl DomainError {
     pub fn message(&self, lang: Lang) -> String {
         let (vi, en): (String, String) = match self {
             DomainError::Cccd(why) => (
-                format!("Số định danh cá nhân (CCCD) không hợp lệ: {}", cccd_reason_vi(why)),
-                format!("Invalid citizen identity number (CCCD): {why}"),
+                format!("Số định danh cá nhân (CCCD) không hợp lệ: {}.", cccd_reason_vi(why)),
+                format!("Invalid citizen identity number (CCCD): {why}."),
             ),
             DomainError::TaxCode(why) => (
-                format!("Mã số thuế không hợp lệ: {}", tax_reason_vi(why)),
-                format!("Invalid tax code: {why}"),
+                format!("Mã số thuế không hợp lệ: {}.", tax_reason_vi(why)),
+                format!("Invalid tax code: {why}."),
             ),
             DomainError::Phone => (
                 "Số điện thoại không hợp lệ: cần 10 chữ số bắt đầu bằng 0 (hoặc +84), ví dụ 0912345678.".into(),

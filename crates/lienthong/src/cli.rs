@@ -55,6 +55,27 @@ pub enum Command {
     Audit(AuditCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Run benchmark workloads and print one JSON line per workload.
+    Bench(BenchArgs),
+}
+
+/// Options of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Workload name, or `all`.
+    pub workload: String,
+    /// Target a running server instead of starting one on a fresh data dir.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Measured seconds per workload.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Warm-up seconds before measuring.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
+    /// Concurrent connections (closed loop).
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
 }
 
 /// Options of `serve`.
@@ -227,6 +248,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Openapi => println!("{}", lienthong_web::openapi_json()),
+        Command::Bench(args) => {
+            let opts = lienthong_bench::Options {
+                exe: std::env::current_exe()?,
+                url: args.url,
+                duration: std::time::Duration::from_secs(args.duration),
+                warmup: std::time::Duration::from_secs(args.warmup),
+                concurrency: args.concurrency.max(1),
+                database_url: cli.database_url.clone(),
+            };
+            let names: Vec<&str> = if args.workload == "all" {
+                lienthong_bench::WORKLOADS.to_vec()
+            } else {
+                vec![args.workload.as_str()]
+            };
+            for name in names {
+                let report = lienthong_bench::run_workload(name, &opts).await?;
+                println!("{}", serde_json::to_string(&report)?);
+            }
+        }
         Command::Import(ImportCommand::AdminUnits {
             csv,
             valid_from,

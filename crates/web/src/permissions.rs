@@ -12,6 +12,8 @@ pub enum Permission {
     Official,
     /// An admin or auditor role.
     AuditReader,
+    /// An admin of the agency concerned (or of one above it).
+    AccountAdmin,
 }
 
 /// One route and its permission.
@@ -41,6 +43,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/api/openapi.json", Permission::Public),
     r("POST", "/api/v1/auth/token", Permission::Public),
     r("GET", "/api/v1/me", Permission::Authenticated),
+    r("POST", "/api/v1/accounts", Permission::AccountAdmin),
+    r("GET", "/register", Permission::Public),
+    r("POST", "/register", Permission::Public),
     r("GET", "/api/v1/admin-units", Permission::Public),
     r("GET", "/api/v1/agencies", Permission::Public),
     r("GET", "/api/v1/agencies/{code}", Permission::Public),

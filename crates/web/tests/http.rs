@@ -701,3 +701,144 @@ async fn json_logs_never_contain_identity_numbers_phones_or_passwords() {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     }
 }
+
+#[tokio::test]
+async fn account_creation_api_checks_scope_fields_and_duplicates() {
+    let w = web().await;
+    let admin = format!("Bearer {}", w.token("admin@000.00.04.H13").await);
+    let body = |user: &str, agency: &str| {
+        serde_json::json!({
+            "username": user, "kind": "official", "full_name": "Phạm Văn Dũng",
+            "password": "mat-khau-du-dai", "agency_code": agency, "roles": ["specialist"],
+            "email": "dung@stp.cantho.gov.vn", "phone": "0292 3812 345"
+        })
+        .to_string()
+    };
+    let created = w
+        .post(
+            "/api/v1/accounts",
+            "application/json",
+            body("dung.stp", "000.00.04.H13"),
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    insta::assert_json_snapshot!("account_created", created.json(), {".id" => "[id]"});
+    let dup = w
+        .post(
+            "/api/v1/accounts",
+            "application/json",
+            body("DUNG.STP", "000.00.04.H13"),
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    let other = w
+        .post(
+            "/api/v1/accounts",
+            "application/json",
+            body("dung.sxd", "000.00.05.H13"),
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::FORBIDDEN,
+        "an agency admin cannot create accounts in another agency"
+    );
+    let citizen = format!("Bearer {}", w.token("citizen2").await);
+    let by_citizen = w
+        .post(
+            "/api/v1/accounts",
+            "application/json",
+            body("x.stp", "000.00.04.H13"),
+            &[("authorization", &citizen)],
+        )
+        .await;
+    assert_eq!(by_citizen.status, StatusCode::FORBIDDEN);
+    let anonymous = w
+        .post(
+            "/api/v1/accounts",
+            "application/json",
+            body("y.stp", "000.00.04.H13"),
+            &[],
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let invalid = serde_json::json!({
+        "username": "công dân", "kind": "citizen", "full_name": "A", "password": "ngan",
+        "cccd": "09219500111", "email": "a@b", "phone": "123", "roles": ["chief"]
+    });
+    let bad = w
+        .post(
+            "/api/v1/accounts",
+            "application/json",
+            invalid.to_string(),
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    insta::assert_json_snapshot!("account_invalid_fields_vi", bad.json());
+}
+
+#[tokio::test]
+async fn citizens_register_through_the_form_and_keep_their_input_on_errors() {
+    let w = web().await;
+    let form = w.get("/register", &[]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.cookie("lt_csrf").unwrap();
+    let cookie = format!("lt_csrf={csrf}");
+    let w = &w;
+    let send = |fields: &str| {
+        let body = format!("{fields}&csrf_token={csrf}");
+        let cookie = cookie.clone();
+        async move {
+            w.post(
+                "/register",
+                "application/x-www-form-urlencoded",
+                body,
+                &[("cookie", &cookie)],
+            )
+            .await
+        }
+    };
+    let bad = send("full_name=Ph%E1%BA%A1m+Th%E1%BB%8B+Mai&cccd=003195001111&phone=12&email=&username=mai.pham&password=mat-khau-du-dai&password_confirm=mat-khau-du-dai").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("ba chữ số đầu không phải mã tỉnh"),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("Số điện thoại không hợp lệ"));
+    assert!(
+        bad.body.contains("value=\"Phạm Thị Mai\""),
+        "what was typed is kept"
+    );
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    assert!(
+        !bad.body.contains("mat-khau-du-dai"),
+        "passwords are never echoed"
+    );
+    let mismatch = send("full_name=Mai&cccd=092195001111&username=mai.pham&password=mat-khau-du-dai&password_confirm=khac-hoan-toan").await;
+    assert!(mismatch.body.contains("Hai lần nhập mật khẩu không khớp."));
+    let ok = send("full_name=Ph%E1%BA%A1m+Th%E1%BB%8B+Mai&cccd=092195001111&phone=0912345679&email=mai%40example.vn&username=mai.pham&password=mat-khau-du-dai&password_confirm=mat-khau-du-dai").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let session = format!("lt_session={}", ok.cookie("lt_session").unwrap());
+    assert!(
+        w.get("/account", &[("cookie", &session)])
+            .await
+            .body
+            .contains("Phạm Thị Mai")
+    );
+    let again = send("full_name=Mai&cccd=092195001111&username=mai.other&password=mat-khau-du-dai&password_confirm=mat-khau-du-dai").await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let forged = w
+        .post(
+            "/register",
+            "application/x-www-form-urlencoded",
+            "full_name=X&csrf_token=nope",
+            &[("cookie", "lt_csrf=other")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}

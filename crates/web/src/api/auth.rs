@@ -116,7 +116,12 @@ pub async fn me(State(state): State<AppState>, auth: Auth) -> Result<Json<MeResp
     let v = accounts::me(&state.app, &auth.caller)
         .await
         .map_err(|e| ApiError(e, auth.lang))?;
-    Ok(Json(MeResponse {
+    Ok(Json(me_response(v)))
+}
+
+/// The API view of an account.
+pub fn me_response(v: accounts::AccountView) -> MeResponse {
+    MeResponse {
         id: v.id,
         username: v.username,
         kind: v.kind.as_str().to_owned(),
@@ -130,5 +135,5 @@ pub async fn me(State(state): State<AppState>, auth: Auth) -> Result<Json<MeResp
                 agency_code: r.agency_code,
             })
             .collect(),
-    }))
+    }
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, documented by OpenAPI 3.1.
 
+mod accounts;
 mod auth;
 mod json;
 mod ops;
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::metrics))
         .routes(routes!(auth::token))
         .routes(routes!(auth::me))
+        .routes(routes!(accounts::create))
         .routes(routes!(org::admin_units))
         .routes(routes!(org::agencies))
         .routes(routes!(org::agency))

@@ -2,6 +2,7 @@
 
 mod layout;
 mod office;
+mod register;
 mod session;
 
 use askama::Template;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/register", get(register::form).post(register::submit))
         .route("/account", get(office::account))
         .route("/office", get(office::landing))
         .route("/office/audit", get(office::audit))
