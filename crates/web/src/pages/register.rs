@@ -15,10 +15,13 @@ use lienthong_app::{
 };
 use serde::Deserialize;
 
-use super::{Layout, error_page, render, session::cookie_of};
+use super::{
+    Layout, error_page, render,
+    session::{cookie_of, signed_in_redirect},
+};
 use crate::{
     AppState,
-    auth::{Auth, SESSION_COOKIE},
+    auth::Auth,
     csrf::{self, LOGIN_CSRF_COOKIE},
     ratelimit::ClientIp,
 };
@@ -314,23 +317,5 @@ pub async fn submit(
         Ok(s) => s,
         Err(_) => return Redirect::to("/login").into_response(),
     };
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let mut res = Redirect::to("/account").into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    for c in [
-        format!(
-            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            session.token, session.max_age_secs
-        ),
-        format!("{LOGIN_CSRF_COOKIE}=; Path=/register; HttpOnly; SameSite=Strict; Max-Age=0"),
-    ] {
-        if let Ok(v) = c.parse() {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    res
+    signed_in_redirect(&state, "/account", Some(&session), "/register")
 }

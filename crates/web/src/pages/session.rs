@@ -205,16 +205,6 @@ pub async fn login(
             );
         }
     };
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        session.token, session.max_age_secs
-    );
-    let clear = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
     let default = if principal.kind == AccountKind::Official {
         "/office"
     } else {
@@ -225,9 +215,34 @@ pub async fn login(
     } else {
         next
     };
-    let mut res = Redirect::to(&target).into_response();
+    signed_in_redirect(&state, &target, Some(&session), "/login")
+}
+
+/// A 303 redirect to `target` that sets (or, without a session, clears) the session cookie
+/// and clears the anti-forgery cookie of the form at `form_path`.
+pub(super) fn signed_in_redirect(
+    state: &AppState,
+    target: &str,
+    session: Option<&accounts::NewSession>,
+    form_path: &str,
+) -> Response {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let session_cookie = match session {
+        Some(s) => format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            s.token, s.max_age_secs
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    let clear =
+        format!("{LOGIN_CSRF_COOKIE}=; Path={form_path}; HttpOnly; SameSite=Strict; Max-Age=0");
+    let mut res = Redirect::to(target).into_response();
     *res.status_mut() = StatusCode::SEE_OTHER;
-    for c in [cookie, clear] {
+    for c in [session_cookie, clear] {
         if let Ok(v) = c.parse() {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -266,16 +281,5 @@ pub async fn logout(
     if let Err(e) = accounts::close_session(&state.app, &auth.audit(), &token).await {
         tracing::error!(error = %e, "logout failed");
     }
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
-    let mut res = Redirect::to("/").into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    if let Ok(v) = cookie.parse() {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
+    signed_in_redirect(&state, "/", None, "/login")
 }
