@@ -25,6 +25,11 @@ const pages = [
   ['/register', 'register'],
   ['/khong-co-trang-nay', 'not-found'],
   ['/?lang=en', 'home-en'],
+  ['/procedures?q=cap+giay+phep+xay+dung', 'search-results'],
+  ['/procedures?q=zzzz', 'search-empty'],
+  ['/procedures/1.009994', 'procedure'],
+  ['/procedures/2.000488', 'procedure-province'],
+  ['/procedures/9.999999', 'procedure-missing'],
 ];
 
 test('citizen pages have no serious or critical axe violations', async () => {
@@ -98,5 +103,24 @@ test('an official reaches the office landing page for their roles', async () => 
   const violations = await seriousViolations(page);
   assert.deepEqual(violations, [], violations.join('\n'));
   await page.screenshot({ path: new URL('./screenshots/office.png', import.meta.url).pathname, fullPage: true });
+  await context.close();
+});
+
+test('search from the home page with the keyboard, without diacritics and without JavaScript', async () => {
+  const context = await browser.newContext({ locale: 'vi-VN', javaScriptEnabled: false, viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await page.goto(server.url + '/');
+  await page.focus('#q');
+  await page.keyboard.type('cap giay phep xay dung');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/procedures\?q=/);
+  const first = page.locator('ol.results li h3 a').first();
+  assert.equal(await first.textContent(), 'Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ');
+  await first.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/procedures\/1\.009994$/);
+  assert.match(await page.textContent('main'), /75\.000 đồng/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 320, `no horizontal scrolling at 320 px (page is ${width} px wide)`);
   await context.close();
 });

@@ -69,11 +69,13 @@ pub enum Action {
     ManageOrganisation,
     /// Read the audit log of an agency.
     ReadAudit,
+    /// Create and version procedures in the catalog.
+    ManageCatalog,
 }
 
 impl Action {
     /// Every action, for matrix tests.
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::ReadPublic,
         Action::RegisterCitizen,
         Action::ReadOwnAccount,
@@ -81,6 +83,7 @@ impl Action {
         Action::ManageAccounts,
         Action::ManageOrganisation,
         Action::ReadAudit,
+        Action::ManageCatalog,
     ];
 }
 
@@ -91,7 +94,9 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         | Action::RegisterCitizen
         | Action::ReadOwnAccount
         | Action::UseOffice => true,
-        Action::ManageAccounts | Action::ManageOrganisation => role == Role::Admin,
+        Action::ManageAccounts | Action::ManageOrganisation | Action::ManageCatalog => {
+            role == Role::Admin
+        }
         Action::ReadAudit => matches!(role, Role::Admin | Role::Auditor),
     }
 }

@@ -38,12 +38,22 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Session and login limits.
     pub auth: AuthSettings,
+    /// In-process side of domain events.
+    pub events: crate::events::EventBus,
+    /// Catalog search index.
+    pub search: Arc<crate::catalog::search::SearchIndex>,
 }
 
 impl App {
     /// Builds the context.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { db, clock, auth }
+        Self {
+            db,
+            clock,
+            auth,
+            events: crate::events::EventBus::default(),
+            search: Arc::default(),
+        }
     }
 
     /// The current instant in µs since the epoch.

@@ -167,6 +167,8 @@ pub struct DemoReport {
     pub agencies: usize,
     /// Demo accounts created.
     pub accounts: usize,
+    /// Demo procedures created.
+    pub procedures: usize,
 }
 
 #[expect(
@@ -210,10 +212,13 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
             let agencies = store::agencies_at(&mut conn, app.clock.today(), None)
                 .await?
                 .len();
+            drop(conn);
+            let procedures = ensure_demo_catalog(app, &ctx).await?;
             return Ok(DemoReport {
                 created: false,
                 agencies,
                 accounts: 0,
+                procedures,
             });
         }
     }
@@ -435,10 +440,12 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
     settings::set(conn, SETTING, PROVINCE_AGENCY).await?;
     tx.commit().await?;
     let agencies = current.len();
+    let procedures = ensure_demo_catalog(app, &ctx).await?;
     Ok(DemoReport {
         created: true,
         agencies,
         accounts: created,
+        procedures,
     })
 }
 
@@ -450,3 +457,47 @@ const DEMO_CITIZENS: [(&str, &str, &str); 5] = [
     ("Phạm Thị Thu Hà", "093155002468", "0912345674"),
     ("Võ Minh Khang", "092304001357", "0912345675"),
 ];
+
+/// The demo catalog: realistic procedures of the province and its communes. Procedure codes
+/// are illustrative; `{communes}` in `agency_codes` stands for every commune people's committee.
+const DEMO_CATALOG: &[u8] = include_bytes!("../../../data/catalog/procedures_demo.json");
+const CATALOG_SETTING: &str = "demo.catalog";
+
+/// The demo procedures with `{communes}` expanded to the commune agencies of the province.
+pub fn demo_procedures(
+    commune_agencies: &[String],
+) -> Result<Vec<lienthong_domain::catalog::Procedure>, AppError> {
+    let mut procedures = crate::catalog::from_json("procedures_demo.json", DEMO_CATALOG)?;
+    for p in &mut procedures {
+        if p.agency_codes.iter().any(|a| a == "{communes}") {
+            p.agency_codes = commune_agencies.to_vec();
+        }
+    }
+    Ok(procedures)
+}
+
+async fn ensure_demo_catalog(app: &App, ctx: &AuditCtx) -> Result<usize, AppError> {
+    let communes = {
+        let mut conn = app.db.read().await?;
+        if settings::get(&mut conn, CATALOG_SETTING).await?.is_some() {
+            return Ok(0);
+        }
+        store::agencies_at(
+            &mut conn,
+            app.clock.today().max(reform_2025()),
+            Some(PROVINCE_AGENCY),
+        )
+        .await?
+        .into_iter()
+        .filter(|a| a.level == AgencyLevel::Commune)
+        .map(|a| a.code)
+        .collect::<Vec<_>>()
+    };
+    let procedures = demo_procedures(&communes)?;
+    let summary =
+        crate::catalog::import(app, None, ctx, "procedures_demo.json", &procedures).await?;
+    let mut tx = app.db.write().await?;
+    settings::set(tx.conn(), CATALOG_SETTING, "1").await?;
+    tx.commit().await?;
+    Ok(summary.created)
+}

@@ -6,9 +6,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod catalog;
 mod context;
 pub mod demo;
 mod error;
+pub mod events;
 pub mod org;
 pub mod refdata;
 pub mod secrets;

@@ -5,8 +5,10 @@
 //! the tamper-evident audit chain and the injected [`clock::Clock`].
 
 pub mod audit;
+pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod form;
 pub mod identity;
 pub mod lang;
 pub mod org;

@@ -9,7 +9,7 @@ use lienthong_app::{
     App, AppError, AuthSettings,
     accounts::{self, NewAccount},
     audit::{self, AuditCtx},
-    org, refdata,
+    catalog, org, refdata,
 };
 use lienthong_domain::{
     clock::SystemClock,
@@ -47,6 +47,9 @@ pub enum Command {
     /// Import reference data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Manage accounts.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -117,6 +120,11 @@ pub enum ImportCommand {
         #[arg(long, conflicts_with = "csv")]
         official: bool,
     },
+    /// Import procedures from a JSON array or a CSV file (by extension); one transaction.
+    Procedures {
+        /// The file.
+        file: PathBuf,
+    },
 }
 
 /// Account kinds on the command line.
@@ -128,6 +136,20 @@ pub enum KindArg {
     Organisation,
     /// An official (needs --agency and usually --role).
     Official,
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Export the latest version of every procedure.
+    Procedures {
+        /// `json` or `csv`.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `users` subcommands.
@@ -313,6 +335,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(explain)?;
                 println!("Đã nhập / imported: {n} liên kết/successions");
+            }
+        }
+        Command::Import(ImportCommand::Procedures { file }) => {
+            let app = open_app(&config).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.display().to_string();
+            let procedures = match catalog::Format::from_name(&name) {
+                catalog::Format::Csv => catalog::from_csv(&name, &bytes),
+                catalog::Format::Json => catalog::from_json(&name, &bytes),
+            }
+            .map_err(explain)?;
+            let s = catalog::import(&app, None, &AuditCtx::cli(), &name, &procedures)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Đã nhập / imported: {} mới/new, {} phiên bản mới/new versions, {} không đổi/unchanged",
+                s.created, s.versioned, s.unchanged
+            );
+        }
+        Command::Export(ExportCommand::Procedures { format, out }) => {
+            let app = open_app(&config).await?;
+            let procedures = catalog::export(&app).await.map_err(explain)?;
+            let bytes = match format.as_str() {
+                "json" => catalog::to_json(&procedures),
+                "csv" => catalog::to_csv(&procedures),
+                other => {
+                    bail!("định dạng không hỗ trợ / unsupported format `{other}` (json or csv)")
+                }
+            }
+            .map_err(explain)?;
+            match out {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
             }
         }
         Command::Users(UsersCommand::Add {

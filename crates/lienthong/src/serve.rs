@@ -46,6 +46,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(config.request_timeout_seconds),
         login_per_minute: config.login_per_minute,
     };
+    let indexed = lienthong_app::catalog::rebuild_index(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("search index: {e}"))?;
+    tracing::info!(procedures = indexed, "catalog search index built");
+    tokio::spawn(lienthong_app::events::run_relay(app.clone()));
+    tokio::spawn(lienthong_app::catalog::run_index_sync(app.clone()));
     let state = AppState::new(app.clone(), settings);
     let router = lienthong_web::router(state);
     let listener = TcpListener::bind(config.listen)

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalog;
 mod db;
 mod error;
 pub mod org;

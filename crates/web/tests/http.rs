@@ -34,6 +34,7 @@ async fn web_with(settings: WebSettings) -> TestWeb {
     let clock = ManualClock::new("2026-11-20T03:00:00Z".parse().unwrap());
     let app = App::new(db, Arc::new(clock), AuthSettings::default());
     demo::ensure_demo(&app).await.unwrap();
+    lienthong_app::catalog::rebuild_index(&app).await.unwrap();
     TestWeb {
         router: lienthong_web::router(AppState::new(app, settings)),
         _dir: dir,
@@ -226,10 +227,12 @@ async fn every_route_declares_a_permission_and_every_declared_route_exists() {
     }
     let w = web().await;
     for r in ROUTES {
-        let path = r
-            .path
-            .replace("{code}", "000.00.00.H13")
-            .replace("{tag}", "en");
+        let code = if r.path.contains("procedures") {
+            "1.001193"
+        } else {
+            "000.00.00.H13"
+        };
+        let path = r.path.replace("{code}", code).replace("{tag}", "en");
         let method = Method::from_bytes(r.method.as_bytes()).unwrap();
         let reply = w
             .send(
@@ -841,4 +844,87 @@ async fn citizens_register_through_the_form_and_keep_their_input_on_errors() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_catalog_api_follows_the_contract() {
+    let w = web().await;
+    let list = w
+        .get(
+            "/api/v1/procedures?q=cap%20giay%20phep%20xay%20dung&limit=2",
+            &[],
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    let v = list.json();
+    assert_eq!(v["items"][0]["code"], "1.009994");
+    insta::assert_json_snapshot!("procedures_search", v, {".items[].agency_codes" => "[agency codes]"});
+    let next = v["next_cursor"].as_str().unwrap();
+    let page2 = w
+        .get(
+            &format!("/api/v1/procedures?q=cap%20giay%20phep%20xay%20dung&limit=2&cursor={next}"),
+            &[],
+        )
+        .await
+        .json();
+    assert_ne!(page2["items"][0]["code"], v["items"][0]["code"]);
+    let by_field = w
+        .get("/api/v1/procedures?field=ho-tich&limit=100", &[])
+        .await
+        .json();
+    assert!(
+        by_field["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["field"]["code"] == "ho-tich")
+    );
+    let detail = w.get("/api/v1/procedures/2.000488", &[]).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    insta::assert_json_snapshot!("procedure_detail", detail.json());
+    let missing = w.get("/api/v1/procedures/9.999999", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let bad = w.get("/api/v1/procedures?limit=1000", &[]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn catalog_pages_render_search_results_and_procedures() {
+    let w = web().await;
+    let results = w.get("/procedures?q=cap+giay+phep+xay+dung", &[]).await;
+    assert_eq!(results.status, StatusCode::OK);
+    let first = results
+        .body
+        .find("Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ")
+        .unwrap();
+    let other = results.body.find("Cấp giấy phép sửa chữa").unwrap();
+    assert!(first < other, "ranked as the API ranks");
+    assert!(
+        results.body.contains("value=\"cap giay phep xay dung\""),
+        "the query stays in the box"
+    );
+    let page = w.get("/procedures/1.009994", &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "15 ngày làm việc",
+        "75.000 đồng",
+        "Giấy phép xây dựng",
+        "Trực tuyến toàn trình",
+        "Luật Xây dựng",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    let province = w.get("/procedures/2.000488", &[]).await;
+    assert!(province.body.contains("Sở Tư pháp thành phố Cần Thơ"));
+    let missing = w.get("/procedures/9.999999", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("/procedures"));
+    let hostile = w
+        .get("/procedures?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", &[])
+        .await;
+    assert_eq!(hostile.status, StatusCode::OK);
+    assert!(
+        !hostile.body.contains("<script>alert(1)</script>"),
+        "input is escaped"
+    );
 }

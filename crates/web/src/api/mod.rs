@@ -2,6 +2,8 @@
 
 mod accounts;
 mod auth;
+mod catalog;
+pub(crate) use catalog::parse_level;
 mod json;
 mod ops;
 mod org;
@@ -22,7 +24,8 @@ use crate::AppState;
     tags(
         (name = "operations", description = "Health, readiness, metrics"),
         (name = "auth", description = "Authentication"),
-        (name = "organisation", description = "Administrative units and agencies")
+        (name = "organisation", description = "Administrative units and agencies"),
+        (name = "catalog", description = "Administrative procedures")
     ),
     components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
     modifiers(&BearerScheme)
@@ -51,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::token))
         .routes(routes!(auth::me))
         .routes(routes!(accounts::create))
+        .routes(routes!(catalog::search))
+        .routes(routes!(catalog::detail))
         .routes(routes!(org::admin_units))
         .routes(routes!(org::agencies))
         .routes(routes!(org::agency))

@@ -1,5 +1,6 @@
 //! Server-rendered pages: portal home, login and logout, the caller's account, the office.
 
+mod catalog;
 mod layout;
 mod office;
 mod register;
@@ -28,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(session::logout))
         .route("/register", get(register::form).post(register::submit))
         .route("/account", get(office::account))
+        .route("/procedures", get(catalog::search))
+        .route("/procedures/{code}", get(catalog::detail))
         .route("/office", get(office::landing))
         .route("/office/audit", get(office::audit))
         .route("/lang/{tag}", get(switch_lang))

@@ -1,0 +1,220 @@
+//! Stored procedure versions and the outbox.
+
+use jiff::civil::Date;
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{Result, StoreError};
+
+/// One stored version of a procedure; `definition` is the JSON of the domain `Procedure`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureVersion {
+    /// Version id (what a dossier points at).
+    pub id: String,
+    /// National code.
+    pub code: String,
+    /// 1, 2, …
+    pub version: i64,
+    /// First valid day.
+    pub valid_from: Date,
+    /// First day no longer valid.
+    pub valid_to: Option<Date>,
+    /// Name (for listings without parsing the definition).
+    pub name: String,
+    /// Field code.
+    pub field_code: String,
+    /// Level.
+    pub level: String,
+    /// Online mode.
+    pub online_mode: String,
+    /// The definition as JSON.
+    pub definition: String,
+    /// Creation instant (µs).
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, code, version, valid_from, valid_to, name, field_code, level, online_mode, definition, created_at";
+
+fn date(s: &str) -> Result<Date> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("date {s}")))
+}
+
+fn row(r: &AnyRow) -> Result<ProcedureVersion> {
+    let from: String = r.try_get("valid_from")?;
+    let to: Option<String> = r.try_get("valid_to")?;
+    Ok(ProcedureVersion {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        version: r.try_get("version")?,
+        valid_from: date(&from)?,
+        valid_to: to.as_deref().map(date).transpose()?,
+        name: r.try_get("name")?,
+        field_code: r.try_get("field_code")?,
+        level: r.try_get("level")?,
+        online_mode: r.try_get("online_mode")?,
+        definition: r.try_get("definition")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Inserts a version.
+pub async fn insert(conn: &mut AnyConnection, p: &ProcedureVersion) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO procedures (id, code, version, valid_from, valid_to, name, field_code, level, online_mode, definition, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+    )
+    .bind(&p.id)
+    .bind(&p.code)
+    .bind(p.version)
+    .bind(p.valid_from.to_string())
+    .bind(p.valid_to.map(|d| d.to_string()))
+    .bind(&p.name)
+    .bind(&p.field_code)
+    .bind(&p.level)
+    .bind(&p.online_mode)
+    .bind(&p.definition)
+    .bind(p.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Closes the open version of `code` on `to`.
+pub async fn close(conn: &mut AnyConnection, id: &str, to: Date) -> Result<()> {
+    sqlx::query("UPDATE procedures SET valid_to = $1 WHERE id = $2 AND valid_to IS NULL")
+        .bind(to.to_string())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The latest version of `code` (open or not).
+pub async fn latest(conn: &mut AnyConnection, code: &str) -> Result<Option<ProcedureVersion>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM procedures WHERE code = $1 ORDER BY version DESC LIMIT 1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// The version of `code` valid on `at`.
+pub async fn at(
+    conn: &mut AnyConnection,
+    code: &str,
+    on: Date,
+) -> Result<Option<ProcedureVersion>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM procedures WHERE code = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)"
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .bind(on.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// A version by id.
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ProcedureVersion>> {
+    let sql = format!("SELECT {COLUMNS} FROM procedures WHERE id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// Every version valid on `on`, ordered by code.
+pub async fn all_at(conn: &mut AnyConnection, on: Date) -> Result<Vec<ProcedureVersion>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM procedures WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1) ORDER BY code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(on.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+/// The latest version of every procedure, ordered by code.
+pub async fn all_latest(conn: &mut AnyConnection) -> Result<Vec<ProcedureVersion>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM procedures p WHERE version = (SELECT MAX(version) FROM procedures q WHERE q.code = p.code) ORDER BY code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+/// Number of versions stored.
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM procedures")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?)
+}
+
+/// An event waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// Position.
+    pub id: i64,
+    /// Topic, e.g. `catalog.procedure.changed`.
+    pub topic: String,
+    /// Key of the object concerned.
+    pub key: String,
+    /// JSON payload.
+    pub payload: String,
+}
+
+/// Adds an event to the outbox, inside the caller's transaction.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    topic: &str,
+    key: &str,
+    payload: &str,
+    now_us: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO outbox (topic, key, payload, created_at) VALUES ($1,$2,$3,$4)")
+        .bind(topic)
+        .bind(key)
+        .bind(payload)
+        .bind(now_us)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` unpublished events, oldest first.
+pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxEvent>> {
+    let rows = sqlx::query("SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1")
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OutboxEvent {
+                id: r.try_get("id")?,
+                topic: r.try_get("topic")?,
+                key: r.try_get("key")?,
+                payload: r.try_get("payload")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks events up to `last_id` published.
+pub async fn mark_published(conn: &mut AnyConnection, ids: &[i64], now_us: i64) -> Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
+            .bind(now_us)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
