@@ -71,11 +71,15 @@ pub enum Action {
     ReadAudit,
     /// Create and version procedures in the catalog.
     ManageCatalog,
+    /// Submit a dossier as its applicant (citizens and organisations).
+    SubmitDossier,
+    /// Read the dossiers received by an agency.
+    ReadDossiers,
 }
 
 impl Action {
     /// Every action, for matrix tests.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 10] = [
         Action::ReadPublic,
         Action::RegisterCitizen,
         Action::ReadOwnAccount,
@@ -84,6 +88,8 @@ impl Action {
         Action::ManageOrganisation,
         Action::ReadAudit,
         Action::ManageCatalog,
+        Action::SubmitDossier,
+        Action::ReadDossiers,
     ];
 }
 
@@ -98,6 +104,8 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             role == Role::Admin
         }
         Action::ReadAudit => matches!(role, Role::Admin | Role::Auditor),
+        Action::SubmitDossier => false,
+        Action::ReadDossiers => role != Role::Clerk,
     }
 }
 
@@ -121,6 +129,16 @@ pub fn authorize(
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
     if action == Action::ReadOwnAccount {
         return Ok(());
+    }
+    if action == Action::SubmitDossier {
+        return if matches!(
+            principal.kind,
+            AccountKind::Citizen | AccountKind::Organisation
+        ) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        };
     }
     let allowed = principal.roles.iter().any(|g| {
         role_permits(g.role, action)
@@ -208,7 +226,10 @@ mod tests {
                 c,
                 matches!(
                     action,
-                    Action::ReadPublic | Action::RegisterCitizen | Action::ReadOwnAccount
+                    Action::ReadPublic
+                        | Action::RegisterCitizen
+                        | Action::ReadOwnAccount
+                        | Action::SubmitDossier
                 ),
                 "{action:?}"
             );

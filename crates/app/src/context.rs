@@ -42,17 +42,46 @@ pub struct App {
     pub events: crate::events::EventBus,
     /// Catalog search index.
     pub search: Arc<crate::catalog::search::SearchIndex>,
+    /// Content-addressed file store.
+    pub blobs: crate::blobs::BlobStore,
+    /// Upload limits.
+    pub uploads: UploadLimits,
+}
+
+/// Limits on uploaded files.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// Largest file, bytes.
+    pub max_file_bytes: u64,
+    /// Largest total per dossier, bytes.
+    pub max_dossier_bytes: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 20 * 1024 * 1024,
+            max_dossier_bytes: 100 * 1024 * 1024,
+        }
+    }
 }
 
 impl App {
-    /// Builds the context.
-    pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+    /// Builds the context; files are stored under `blob_root`.
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        auth: AuthSettings,
+        blob_root: std::path::PathBuf,
+    ) -> Self {
         Self {
             db,
             clock,
             auth,
             events: crate::events::EventBus::default(),
             search: Arc::default(),
+            blobs: crate::blobs::BlobStore::new(blob_root),
+            uploads: UploadLimits::default(),
         }
     }
 

@@ -6,14 +6,16 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod blobs;
 pub mod catalog;
 mod context;
 pub mod demo;
+pub mod dossiers;
 mod error;
 pub mod events;
 pub mod org;
 pub mod refdata;
 pub mod secrets;
 
-pub use context::{App, AuthSettings};
+pub use context::{App, AuthSettings, UploadLimits};
 pub use error::{AppError, FieldError};

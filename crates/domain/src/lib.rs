@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod clock;
+pub mod dossier;
 pub mod error;
 pub mod form;
 pub mod identity;

@@ -230,7 +230,17 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
         max_failures: config.login_max_failures,
         lockout_secs: config.login_lockout_minutes.saturating_mul(60),
     };
-    Ok(App::new(db, Arc::new(SystemClock), auth))
+    let mut app = App::new(
+        db,
+        Arc::new(SystemClock),
+        auth,
+        config.data_dir.join("files"),
+    );
+    app.uploads = lienthong_app::UploadLimits {
+        max_file_bytes: config.max_file_mb.saturating_mul(1024 * 1024),
+        max_dossier_bytes: config.max_dossier_mb.saturating_mul(1024 * 1024),
+    };
+    Ok(app)
 }
 
 fn explain(e: AppError) -> anyhow::Error {

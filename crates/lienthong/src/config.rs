@@ -39,8 +39,12 @@ pub struct Config {
     pub login_lockout_minutes: i64,
     /// Login attempts per client address per minute.
     pub login_per_minute: u32,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes (uploads have their own limits).
     pub max_body_bytes: usize,
+    /// Largest uploaded file, in MiB.
+    pub max_file_mb: u64,
+    /// Largest total of a dossier's files, in MiB.
+    pub max_dossier_mb: u64,
     /// Longest request, in seconds.
     pub request_timeout_seconds: u64,
     /// Time allowed to in-flight requests on shutdown, in seconds.
@@ -74,7 +78,9 @@ impl Default for Config {
             login_lockout_minutes: 15,
             login_per_minute: 20,
             max_body_bytes: 1024 * 1024,
-            request_timeout_seconds: 30,
+            max_file_mb: 20,
+            max_dossier_mb: 100,
+            request_timeout_seconds: 300,
             shutdown_grace_seconds: 20,
         }
     }
@@ -128,6 +134,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("login_lockout_minutes", "a whole number of minutes"),
     ("login_per_minute", "a whole number"),
     ("max_body_bytes", "a whole number of bytes"),
+    ("max_file_mb", "a whole number of MiB"),
+    ("max_dossier_mb", "a whole number of MiB"),
     ("request_timeout_seconds", "a whole number of seconds"),
     ("shutdown_grace_seconds", "a whole number of seconds"),
 ];

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 mod db;
+pub mod dossiers;
 mod error;
 pub mod org;
 pub mod sessions;

@@ -14,6 +14,10 @@ pub enum Permission {
     AuditReader,
     /// An admin of the agency concerned (or of one above it).
     AccountAdmin,
+    /// A citizen or organisation account.
+    Applicant,
+    /// The applicant of the dossier, or an official of its agency (not clerks).
+    DossierReader,
 }
 
 /// One route and its permission.
@@ -50,6 +54,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/api/v1/procedures/{code}", Permission::Public),
     r("GET", "/procedures", Permission::Public),
     r("GET", "/procedures/{code}", Permission::Public),
+    r("POST", "/api/v1/dossiers", Permission::Applicant),
+    r("GET", "/api/v1/dossiers/{code}", Permission::DossierReader),
+    r("GET", "/api/v1/tracking", Permission::Public),
     r("GET", "/api/v1/admin-units", Permission::Public),
     r("GET", "/api/v1/agencies", Permission::Public),
     r("GET", "/api/v1/agencies/{code}", Permission::Public),

@@ -32,7 +32,12 @@ async fn web_with(settings: WebSettings) -> TestWeb {
         .unwrap();
     db.migrate().await.unwrap();
     let clock = ManualClock::new("2026-11-20T03:00:00Z".parse().unwrap());
-    let app = App::new(db, Arc::new(clock), AuthSettings::default());
+    let app = App::new(
+        db,
+        Arc::new(clock),
+        AuthSettings::default(),
+        dir.path().join("files"),
+    );
     demo::ensure_demo(&app).await.unwrap();
     lienthong_app::catalog::rebuild_index(&app).await.unwrap();
     TestWeb {
@@ -169,6 +174,7 @@ async fn readiness_fails_when_the_database_is_gone() {
         db.clone(),
         Arc::new(ManualClock::new(jiff::Timestamp::UNIX_EPOCH)),
         AuthSettings::default(),
+        dir.path().join("files"),
     );
     let w = TestWeb {
         router: lienthong_web::router(AppState::new(app, WebSettings::default())),

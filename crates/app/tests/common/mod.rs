@@ -77,7 +77,12 @@ impl TestApp {
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         let clock = ManualClock::new(start_instant());
-        let app = App::new(db, Arc::new(clock.clone()), AuthSettings::default());
+        let app = App::new(
+            db,
+            Arc::new(clock.clone()),
+            AuthSettings::default(),
+            dir.path().join("files"),
+        );
         Some(TestApp {
             app,
             clock,

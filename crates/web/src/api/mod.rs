@@ -3,6 +3,7 @@
 mod accounts;
 mod auth;
 mod catalog;
+pub(crate) mod dossiers;
 pub(crate) use catalog::parse_level;
 mod json;
 mod ops;
@@ -25,7 +26,8 @@ use crate::AppState;
         (name = "operations", description = "Health, readiness, metrics"),
         (name = "auth", description = "Authentication"),
         (name = "organisation", description = "Administrative units and agencies"),
-        (name = "catalog", description = "Administrative procedures")
+        (name = "catalog", description = "Administrative procedures"),
+        (name = "dossiers", description = "Dossier submission, reading and tracking")
     ),
     components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
     modifiers(&BearerScheme)
@@ -45,6 +47,10 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
+/// Hard cap of an upload request; the configured per-file and per-dossier limits are enforced
+/// while the files stream in.
+pub const MAX_UPLOAD_BODY: usize = 128 * 1024 * 1024;
+
 /// Every documented route.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -56,6 +62,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::create))
         .routes(routes!(catalog::search))
         .routes(routes!(catalog::detail))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(dossiers::submit))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+        )
+        .routes(routes!(dossiers::get))
+        .routes(routes!(dossiers::track))
         .routes(routes!(org::admin_units))
         .routes(routes!(org::agencies))
         .routes(routes!(org::agency))

@@ -1,0 +1,465 @@
+//! Dossier use cases of the portal: submission with files, reading, public tracking, and the
+//! applicant's list.
+
+use lienthong_domain::{
+    dossier::{Channel, Status, dossier_code, dossier_sequence_key, extension},
+    form::{AnswerContext, DocumentSlot},
+    org::UnitLevel,
+    role::AccountKind,
+};
+use lienthong_store::{
+    AnyConnection,
+    dossiers::{self as store, DossierFile, DossierRow, HistoryEntry},
+    org as store_org,
+};
+use serde_json::{Map, Value};
+
+use crate::{
+    App, AppError, FieldError,
+    audit::{self, AuditCtx},
+    authz::{Action, Caller, authorize},
+    blobs::StoredBlob,
+    catalog,
+    org::agency_scope,
+};
+
+/// A file received with a submission, already in the blob store.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    /// Document slot it was sent for.
+    pub slot: String,
+    /// Name given by the client (made safe).
+    pub file_name: String,
+    /// Media type the client declared, if any.
+    pub declared_type: Option<String>,
+    /// The stored content.
+    pub blob: StoredBlob,
+}
+
+/// What an applicant submits.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Receiving agency code.
+    pub agency_code: String,
+    /// Answers keyed by question name.
+    pub answers: Map<String, Value>,
+    /// Files.
+    pub files: Vec<UploadedFile>,
+    /// Client's idempotency key.
+    pub idempotency_key: Option<String>,
+}
+
+/// A dossier as its readers see it.
+#[derive(Debug, Clone)]
+pub struct DossierView {
+    /// Stored row.
+    pub row: DossierRow,
+    /// Status.
+    pub status: Status,
+    /// Procedure name (as submitted).
+    pub procedure_name: String,
+    /// Agency name at receipt.
+    pub agency_name: String,
+    /// Files.
+    pub files: Vec<DossierFile>,
+    /// History, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// Actions the caller may take now.
+    pub allowed_actions: Vec<String>,
+}
+
+/// Checks one uploaded file against its slot: the content type (sniffed, not trusted from the
+/// name) must be accepted, and the name's extension and declared type must agree with it.
+pub fn check_file(slot: &DocumentSlot, f: &UploadedFile) -> Result<(), FieldError> {
+    let Some(sniffed) = f.blob.sniffed else {
+        return Err(FieldError::new(
+            &f.slot,
+            "Tệp không phải PDF, JPG hoặc PNG. Hãy chụp hoặc quét lại giấy tờ ở một trong các định dạng này.",
+            "The file is not a PDF, JPG or PNG. Scan or photograph the document in one of these formats.",
+        ));
+    };
+    if !slot.accept.iter().any(|a| a == sniffed.media_type()) {
+        return Err(FieldError::new(
+            &f.slot,
+            "Loại tệp này không được nhận cho giấy tờ này.",
+            "This file type is not accepted for this document.",
+        ));
+    }
+    let ext_ok = extension(&f.file_name).is_none_or(|e| sniffed.extensions().contains(&e.as_str()));
+    let declared_ok = f
+        .declared_type
+        .as_deref()
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_none_or(|t| {
+            t.is_empty()
+                || t == "application/octet-stream"
+                || t == sniffed.media_type()
+                || (t == "image/jpg" && sniffed.media_type() == "image/jpeg")
+        });
+    if !ext_ok || !declared_ok {
+        return Err(FieldError::new(
+            &f.slot,
+            "Nội dung tệp không khớp với loại tệp (phần mở rộng hoặc kiểu khai báo). Tệp đã bị từ chối.",
+            "The file content does not match its declared type or extension. The file was refused.",
+        ));
+    }
+    Ok(())
+}
+
+fn answer_text(answers: &Map<String, Value>, key: &str) -> Option<String> {
+    answers.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Whether `(province, commune)` is a commune of that province today.
+pub async fn commune_checker(
+    app: &App,
+) -> Result<std::collections::HashSet<(String, String)>, AppError> {
+    let mut conn = app.db.read().await?;
+    let communes =
+        store_org::units_at(&mut conn, app.clock.today(), Some(UnitLevel::Commune), None).await?;
+    Ok(communes
+        .into_iter()
+        .filter_map(|u| u.parent_code.map(|p| (p, u.code)))
+        .collect())
+}
+
+/// Validates answers against a procedure's form, with today's administrative units.
+pub async fn validate_answers(
+    app: &App,
+    form: &lienthong_domain::form::FormDefinition,
+    answers: &Map<String, Value>,
+) -> Result<Map<String, Value>, AppError> {
+    let communes = commune_checker(app).await?;
+    let exists = |p: &str, c: &str| communes.contains(&(p.to_owned(), c.to_owned()));
+    let ctx = AnswerContext {
+        today: app.clock.today(),
+        commune_exists: &exists,
+    };
+    form.validate(answers, &ctx).map_err(|issues| {
+        AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError {
+                    field: i.field,
+                    vi: i.vi,
+                    en: i.en,
+                })
+                .collect(),
+        )
+    })
+}
+
+/// Submits a dossier: checks the answers and every file slot, numbers it per agency and day,
+/// and stores it with its files, its first history entry, an audit row and an outbox event in
+/// one transaction. With an idempotency key already used by the caller, returns that dossier
+/// (and `false`).
+pub async fn submit(
+    app: &App,
+    caller: &Caller,
+    ctx: &AuditCtx,
+    s: Submission,
+) -> Result<(DossierView, bool), AppError> {
+    authorize(caller, Action::SubmitDossier, None)?;
+    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    if let Some(key) = &s.idempotency_key {
+        if key.is_empty() || key.len() > 200 {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "Khóa chống gửi trùng dài 1–200 ký tự.",
+                "The idempotency key has 1 to 200 characters.",
+            )]));
+        }
+        let existing = {
+            let mut conn = app.db.read().await?;
+            store::by_idempotency_key(&mut conn, &principal.account_id, key).await?
+        };
+        if let Some(row) = existing {
+            return Ok((view(app, caller, row).await?, false));
+        }
+    }
+    let published = catalog::procedure(app, &s.procedure_code, None).await?;
+    let procedure = &published.procedure;
+    let mut errors = Vec::new();
+    if !procedure.agency_codes.contains(&s.agency_code) {
+        errors.push(FieldError::new(
+            "agency_code",
+            "Cơ quan này không tiếp nhận thủ tục đã chọn.",
+            "This agency does not receive the chosen procedure.",
+        ));
+    }
+    let answers = match validate_answers(app, &procedure.form, &s.answers).await {
+        Ok(a) => a,
+        Err(AppError::Validation(e)) => {
+            errors.extend(e);
+            Map::new()
+        }
+        Err(e) => return Err(e),
+    };
+    for f in &s.files {
+        match procedure.form.documents.iter().find(|d| d.slot == f.slot) {
+            None => errors.push(FieldError::new(
+                &f.slot,
+                "Thủ tục này không có thành phần hồ sơ này.",
+                "This procedure has no such document.",
+            )),
+            Some(slot) => {
+                if let Err(e) = check_file(slot, f) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    for d in procedure.form.documents.iter().filter(|d| d.required) {
+        if !s.files.iter().any(|f| f.slot == d.slot) {
+            errors.push(FieldError {
+                field: d.slot.clone(),
+                vi: format!("Cần đính kèm: {}.", d.name),
+                en: format!("Attach: {}.", d.name),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = app.now_us();
+    let today = app.clock.today();
+    let mut tx = app.db.write().await?;
+    let conn = tx.conn();
+    let agency = store_org::agency_at(conn, &s.agency_code, today)
+        .await?
+        .ok_or_else(|| AppError::NotFound(s.agency_code.clone()))?;
+    for f in &s.files {
+        store::insert_blob(
+            conn,
+            &f.blob.sha256,
+            i64::try_from(f.blob.size).unwrap_or(i64::MAX),
+            f.blob
+                .sniffed
+                .map_or("application/octet-stream", |x| x.media_type()),
+            now,
+        )
+        .await?;
+    }
+    let seq = store::next_in_sequence(conn, &dossier_sequence_key(&s.agency_code, today)).await?;
+    let account = lienthong_store::accounts::by_id(conn, &principal.account_id).await?;
+    let applicant_name =
+        answer_text(&answers, "applicant_name").unwrap_or_else(|| principal.full_name.clone());
+    let applicant_phone = answer_text(&answers, "applicant_phone")
+        .or_else(|| account.as_ref().and_then(|a| a.phone.clone()));
+    let applicant_email = answer_text(&answers, "applicant_email")
+        .or_else(|| account.as_ref().and_then(|a| a.email.clone()));
+    let row = DossierRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        code: dossier_code(&s.agency_code, today, seq),
+        procedure_code: procedure.code.clone(),
+        procedure_version_id: published.id.clone(),
+        agency_code: s.agency_code.clone(),
+        agency_version_id: agency.id.clone(),
+        applicant_account_id: Some(principal.account_id.clone()),
+        applicant_name,
+        applicant_phone,
+        applicant_email,
+        channel: Channel::Online.as_str().to_owned(),
+        status: Status::Submitted.as_str().to_owned(),
+        answers: Value::Object(answers).to_string(),
+        received_at: now,
+        due_date: None,
+        version: 1,
+        idempotency_key: s.idempotency_key.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert(conn, &row).await.map_err(|e| match e {
+        lienthong_store::StoreError::Duplicate => {
+            AppError::Conflict("idempotency key already used".into())
+        }
+        other => other.into(),
+    })?;
+    let mut positions: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for f in &s.files {
+        let pos = positions.entry(f.slot.as_str()).or_insert(0);
+        *pos += 1;
+        store::insert_file(
+            conn,
+            &row.id,
+            &DossierFile {
+                slot: f.slot.clone(),
+                position: *pos,
+                sha256: f.blob.sha256.clone(),
+                file_name: f.file_name.clone(),
+                media_type: f
+                    .blob
+                    .sniffed
+                    .map_or("application/octet-stream", |x| x.media_type())
+                    .to_owned(),
+                size: i64::try_from(f.blob.size).unwrap_or(i64::MAX),
+            },
+        )
+        .await?;
+    }
+    store::append_history(
+        conn,
+        &row.id,
+        &HistoryEntry {
+            seq: 0,
+            at: now,
+            actor: principal.account_id.clone(),
+            actor_name: row.applicant_name.clone(),
+            action: "submit".into(),
+            status: row.status.clone(),
+            note: None,
+        },
+    )
+    .await?;
+    audit::record(
+        conn,
+        app,
+        ctx,
+        "dossier.submit",
+        "dossier",
+        &row.code,
+        None,
+        audit::digest(&(&row.code, &row.answers)),
+    )
+    .await?;
+    lienthong_store::catalog::enqueue(
+        conn,
+        "dossier.submitted",
+        &row.code,
+        &serde_json::json!({"procedure": row.procedure_code, "agency": row.agency_code})
+            .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    app.events.poke();
+    Ok((view(app, caller, row).await?, true))
+}
+
+async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), AppError> {
+    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    if row.applicant_account_id.as_deref() == Some(principal.account_id.as_str()) {
+        return Ok(());
+    }
+    if principal.kind != AccountKind::Official {
+        // Another applicant learns nothing, not even that the code exists.
+        return Err(AppError::NotFound(row.code.clone()));
+    }
+    let scope = agency_scope(app, &row.agency_code).await?;
+    authorize(caller, Action::ReadDossiers, Some(&scope))
+}
+
+async fn load(conn: &mut AnyConnection, code: &str) -> Result<DossierRow, AppError> {
+    store::by_code(conn, code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(code.to_owned()))
+}
+
+async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView, AppError> {
+    let status = Status::parse(&row.status)
+        .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
+    let procedure_name = catalog::version_by_id(app, &row.procedure_version_id)
+        .await?
+        .procedure
+        .name;
+    let mut conn = app.db.read().await?;
+    let agency_name = store_org::agency_by_id(&mut conn, &row.agency_version_id)
+        .await?
+        .map_or_else(|| row.agency_code.clone(), |a| a.name);
+    let files = store::files(&mut conn, &row.id).await?;
+    let history = store::history(&mut conn, &row.id).await?;
+    let _ = caller;
+    Ok(DossierView {
+        row,
+        status,
+        procedure_name,
+        agency_name,
+        files,
+        history,
+        allowed_actions: Vec::new(),
+    })
+}
+
+/// A dossier, for its applicant or for officials of the receiving agency (and above).
+pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
+    let row = {
+        let mut conn = app.db.read().await?;
+        load(&mut conn, code).await?
+    };
+    can_read(app, caller, &row).await?;
+    view(app, caller, row).await
+}
+
+/// What anyone holding the code and the phone's last four digits may see.
+#[derive(Debug, Clone)]
+pub struct Tracking {
+    /// Dossier code.
+    pub code: String,
+    /// Procedure name.
+    pub procedure_name: String,
+    /// Agency name at receipt.
+    pub agency_name: String,
+    /// Status.
+    pub status: Status,
+    /// Received (µs).
+    pub received_at: i64,
+    /// Due date, once fixed.
+    pub due_date: Option<String>,
+    /// (instant µs, status, note) of every change; no names of people.
+    pub timeline: Vec<(i64, Status, Option<String>)>,
+}
+
+/// Public tracking: the code and the last four digits of the phone given in the dossier must
+/// both match, so that codes cannot be enumerated. Any mismatch is "not found".
+pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking, AppError> {
+    let digits: String = phone_last4.chars().filter(char::is_ascii_digit).collect();
+    let row = {
+        let mut conn = app.db.read().await?;
+        store::by_code(&mut conn, code.trim()).await?
+    };
+    let row = row
+        .filter(|r| {
+            digits.len() == 4
+                && r.applicant_phone
+                    .as_deref()
+                    .is_some_and(|p| p.ends_with(&digits))
+        })
+        .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
+    let v = view(app, &Caller::Anonymous, row).await?;
+    Ok(Tracking {
+        code: v.row.code.clone(),
+        procedure_name: v.procedure_name,
+        agency_name: v.agency_name,
+        status: v.status,
+        received_at: v.row.received_at,
+        due_date: v.row.due_date.clone(),
+        timeline: v
+            .history
+            .iter()
+            .filter_map(|h| Status::parse(&h.status).map(|s| (h.at, s, h.note.clone())))
+            .collect(),
+    })
+}
+
+/// The caller's own dossiers, newest first.
+pub async fn mine(app: &App, caller: &Caller) -> Result<Vec<DossierView>, AppError> {
+    authorize(caller, Action::ReadOwnAccount, None)?;
+    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    let rows = {
+        let mut conn = app.db.read().await?;
+        store::of_applicant(&mut conn, &principal.account_id, 200).await?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(view(app, caller, r).await?);
+    }
+    Ok(out)
+}

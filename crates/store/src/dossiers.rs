@@ -1,0 +1,316 @@
+//! Dossiers, their files and history, blobs, sequences and drafts.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::Result;
+
+/// Next value of a named sequence (1 for a new name). Safe under concurrent writers: the
+/// upsert takes the row lock on PostgreSQL; SQLite has one writer.
+pub async fn next_in_sequence(conn: &mut AnyConnection, name: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO sequences (name, value) VALUES ($1, 1) \
+         ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value",
+    )
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("value")?)
+}
+
+/// Records a stored blob (idempotent).
+pub async fn insert_blob(
+    conn: &mut AnyConnection,
+    sha256: &str,
+    size: i64,
+    media_type: &str,
+    now_us: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO blobs (sha256, size, media_type, created_at) VALUES ($1,$2,$3,$4) ON CONFLICT (sha256) DO NOTHING")
+        .bind(sha256)
+        .bind(size)
+        .bind(media_type)
+        .bind(now_us)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether a blob is recorded.
+pub async fn blob_exists(conn: &mut AnyConnection, sha256: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
+/// A stored dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRow {
+    /// Id.
+    pub id: String,
+    /// National code.
+    pub code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Procedure version submitted under.
+    pub procedure_version_id: String,
+    /// Receiving agency code.
+    pub agency_code: String,
+    /// Agency version at receipt.
+    pub agency_version_id: String,
+    /// Applicant account.
+    pub applicant_account_id: Option<String>,
+    /// Applicant name.
+    pub applicant_name: String,
+    /// Applicant phone (national form).
+    pub applicant_phone: Option<String>,
+    /// Applicant e-mail.
+    pub applicant_email: Option<String>,
+    /// `online`, `direct`, `postal`.
+    pub channel: String,
+    /// Status name.
+    pub status: String,
+    /// Canonical answers (JSON).
+    pub answers: String,
+    /// Receipt instant (µs).
+    pub received_at: i64,
+    /// Due date, once fixed.
+    pub due_date: Option<String>,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// Idempotency key given by the client.
+    pub idempotency_key: Option<String>,
+    /// Created (µs).
+    pub created_at: i64,
+    /// Last change (µs).
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
+    applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
+    due_date, version, idempotency_key, created_at, updated_at";
+
+fn dossier(r: &AnyRow) -> Result<DossierRow> {
+    Ok(DossierRow {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        procedure_code: r.try_get("procedure_code")?,
+        procedure_version_id: r.try_get("procedure_version_id")?,
+        agency_code: r.try_get("agency_code")?,
+        agency_version_id: r.try_get("agency_version_id")?,
+        applicant_account_id: r.try_get("applicant_account_id")?,
+        applicant_name: r.try_get("applicant_name")?,
+        applicant_phone: r.try_get("applicant_phone")?,
+        applicant_email: r.try_get("applicant_email")?,
+        channel: r.try_get("channel")?,
+        status: r.try_get("status")?,
+        answers: r.try_get("answers")?,
+        received_at: r.try_get("received_at")?,
+        due_date: r.try_get("due_date")?,
+        version: r.try_get("version")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Inserts a dossier.
+pub async fn insert(conn: &mut AnyConnection, d: &DossierRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
+         applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
+         due_date, version, idempotency_key, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
+    )
+    .bind(&d.id)
+    .bind(&d.code)
+    .bind(&d.procedure_code)
+    .bind(&d.procedure_version_id)
+    .bind(&d.agency_code)
+    .bind(&d.agency_version_id)
+    .bind(&d.applicant_account_id)
+    .bind(&d.applicant_name)
+    .bind(&d.applicant_phone)
+    .bind(&d.applicant_email)
+    .bind(&d.channel)
+    .bind(&d.status)
+    .bind(&d.answers)
+    .bind(d.received_at)
+    .bind(&d.due_date)
+    .bind(d.version)
+    .bind(&d.idempotency_key)
+    .bind(d.created_at)
+    .bind(d.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The dossier with this code.
+pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<DossierRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM dossiers WHERE code = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(dossier).transpose()
+}
+
+/// The dossier an account created with an idempotency key.
+pub async fn by_idempotency_key(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    key: &str,
+) -> Result<Option<DossierRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM dossiers WHERE applicant_account_id = $1 AND idempotency_key = $2"
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(dossier).transpose()
+}
+
+/// An applicant's dossiers, newest first.
+pub async fn of_applicant(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<DossierRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM dossiers WHERE applicant_account_id = $1 ORDER BY received_at DESC LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(dossier).collect()
+}
+
+/// A file attached to a dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierFile {
+    /// Document slot.
+    pub slot: String,
+    /// Order within the slot.
+    pub position: i64,
+    /// Content hash.
+    pub sha256: String,
+    /// Safe file name.
+    pub file_name: String,
+    /// Sniffed media type.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// Attaches a file.
+pub async fn insert_file(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    f: &DossierFile,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_files (dossier_id, slot, position, sha256, file_name, media_type, size) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+    )
+    .bind(dossier_id)
+    .bind(&f.slot)
+    .bind(f.position)
+    .bind(&f.sha256)
+    .bind(&f.file_name)
+    .bind(&f.media_type)
+    .bind(f.size)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Files of a dossier.
+pub async fn files(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<DossierFile>> {
+    let rows = sqlx::query(
+        "SELECT slot, position, sha256, file_name, media_type, size FROM dossier_files WHERE dossier_id = $1 ORDER BY slot, position",
+    )
+    .bind(dossier_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DossierFile {
+                slot: r.try_get("slot")?,
+                position: r.try_get("position")?,
+                sha256: r.try_get("sha256")?,
+                file_name: r.try_get("file_name")?,
+                media_type: r.try_get("media_type")?,
+                size: r.try_get("size")?,
+            })
+        })
+        .collect()
+}
+
+/// One step of a dossier's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// Position.
+    pub seq: i64,
+    /// Instant (µs).
+    pub at: i64,
+    /// Actor account id (or `system`).
+    pub actor: String,
+    /// Actor's name as shown.
+    pub actor_name: String,
+    /// Action name.
+    pub action: String,
+    /// Status after the action.
+    pub status: String,
+    /// Reason or note.
+    pub note: Option<String>,
+}
+
+/// Appends a history entry (sequence computed inside the transaction).
+pub async fn append_history(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    e: &HistoryEntry,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_history (dossier_id, seq, at, actor, actor_name, action, status, note) \
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_history WHERE dossier_id = $1), $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(dossier_id)
+    .bind(e.at)
+    .bind(&e.actor)
+    .bind(&e.actor_name)
+    .bind(&e.action)
+    .bind(&e.status)
+    .bind(&e.note)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// History of a dossier, oldest first.
+pub async fn history(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<HistoryEntry>> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, actor_name, action, status, note FROM dossier_history WHERE dossier_id = $1 ORDER BY seq",
+    )
+    .bind(dossier_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                seq: r.try_get("seq")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                actor_name: r.try_get("actor_name")?,
+                action: r.try_get("action")?,
+                status: r.try_get("status")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,450 @@
+//! `POST /api/v1/dossiers`, `GET /api/v1/dossiers/{code}`, `GET /api/v1/tracking`.
+
+use axum::{
+    Json,
+    extract::{Multipart, Path, Query, State},
+    http::{HeaderMap, StatusCode},
+};
+use lienthong_app::{
+    AppError, FieldError,
+    authz::{self, Action},
+    blobs::UploadProblem,
+    dossiers::{self, DossierView, Submission, UploadedFile},
+};
+use lienthong_domain::{Lang, clock::from_micros, dossier::safe_file_name, form::is_identifier};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{AppState, auth::Auth, problem::ApiError};
+
+/// RFC 3339 in Vietnam time.
+pub fn rfc3339(us: i64) -> String {
+    from_micros(us)
+        .to_zoned(lienthong_domain::clock::business_tz())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// The JSON part named `dossier`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Receiving agency code.
+    pub agency_code: String,
+    /// Answers keyed by question name.
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The multipart request: a `dossier` JSON part and one part per file, named by its slot.
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "documents the multipart body for OpenAPI")]
+pub struct SubmitForm {
+    /// JSON `{"procedure_code","agency_code","answers"}`.
+    pub dossier: String,
+    /// One file part per document slot (name = slot), PDF, JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// One history entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryOut {
+    /// RFC 3339.
+    pub at: String,
+    /// Who acted (name as shown).
+    pub actor: String,
+    /// Action name.
+    pub action: String,
+    /// Status after it.
+    pub status: String,
+    /// Reason or note.
+    pub note: Option<String>,
+}
+
+/// A file of a dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileOut {
+    /// Document slot.
+    pub slot: String,
+    /// File name.
+    pub file_name: String,
+    /// Sniffed media type.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// A dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierOut {
+    /// National dossier code.
+    pub code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Procedure name.
+    pub procedure_name: String,
+    /// Receiving agency code.
+    pub agency_code: String,
+    /// Agency name at receipt.
+    pub agency_name: String,
+    /// Status name.
+    pub status: String,
+    /// National status code 1–10.
+    pub dvcqg_status: u8,
+    /// RFC 3339.
+    pub received_at: String,
+    /// Due date once fixed at acceptance.
+    pub due_date: Option<String>,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// Current workflow step, once processing starts.
+    pub current_step: Option<String>,
+    /// Actions the caller may take now.
+    pub allowed_actions: Vec<String>,
+    /// Files.
+    pub files: Vec<FileOut>,
+    /// History.
+    pub history: Vec<HistoryOut>,
+}
+
+/// The dossier as the API shows it.
+pub fn dossier_out(v: DossierView) -> DossierOut {
+    DossierOut {
+        code: v.row.code,
+        procedure_code: v.row.procedure_code,
+        procedure_name: v.procedure_name,
+        agency_code: v.row.agency_code,
+        agency_name: v.agency_name,
+        status: v.status.as_str().to_owned(),
+        dvcqg_status: v.status.dvcqg_code(),
+        received_at: rfc3339(v.row.received_at),
+        due_date: v.row.due_date,
+        version: v.row.version,
+        current_step: None,
+        allowed_actions: v.allowed_actions,
+        files: v
+            .files
+            .into_iter()
+            .map(|f| FileOut {
+                slot: f.slot,
+                file_name: f.file_name,
+                media_type: f.media_type,
+                size: f.size,
+                sha256: f.sha256,
+            })
+            .collect(),
+        history: v
+            .history
+            .into_iter()
+            .map(|h| HistoryOut {
+                at: rfc3339(h.at),
+                actor: h.actor_name,
+                action: h.action,
+                status: h.status,
+                note: h.note,
+            })
+            .collect(),
+    }
+}
+
+fn field_error(slot: &str, vi: &str, en: &str, lang: Lang) -> ApiError {
+    ApiError(
+        AppError::Validation(vec![FieldError::new(slot, vi, en)]),
+        lang,
+    )
+}
+
+fn upload_error(slot: &str, p: UploadProblem, lang: Lang) -> ApiError {
+    match p {
+        UploadProblem::TooLarge(max) => {
+            let mb = max / (1024 * 1024);
+            ApiError(
+                AppError::Validation(vec![FieldError {
+                    field: slot.to_owned(),
+                    vi: format!(
+                        "Tệp quá lớn: tối đa {mb} MB mỗi tệp (và 100 MB cho cả hồ sơ). Hãy chụp với độ phân giải thấp hơn hoặc nén PDF."
+                    ),
+                    en: format!(
+                        "File too large: at most {mb} MB per file (and 100 MB per dossier). Use a lower resolution or compress the PDF."
+                    ),
+                }]),
+                lang,
+            )
+        }
+        UploadProblem::Empty => field_error(
+            slot,
+            "Tệp rỗng (0 byte). Hãy chọn lại tệp.",
+            "The file is empty (0 bytes). Choose the file again.",
+            lang,
+        ),
+    }
+}
+
+/// Reads a multipart submission: the `dossier` JSON part and streamed file parts.
+pub async fn read_submission(
+    state: &AppState,
+    lang: Lang,
+    mut multipart: Multipart,
+) -> Result<(Option<SubmitBody>, Vec<UploadedFile>), ApiError> {
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        tracing::info!(error = %e, "malformed multipart body");
+        field_error(
+            "dossier",
+            "Dữ liệu gửi lên không đúng dạng multipart/form-data.",
+            "The body is not valid multipart/form-data.",
+            lang,
+        )
+    };
+    let limits = state.app.uploads;
+    let mut body = None;
+    let mut files = Vec::new();
+    let mut total: u64 = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "dossier" {
+            let bytes = field.bytes().await.map_err(malformed)?;
+            if bytes.len() > 1024 * 1024 {
+                return Err(field_error(
+                    "dossier",
+                    "Phần dữ liệu hồ sơ quá lớn (tối đa 1 MB).",
+                    "The dossier part is too large (at most 1 MB).",
+                    lang,
+                ));
+            }
+            let parsed: SubmitBody = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError(
+                    AppError::Validation(vec![FieldError {
+                        field: "dossier".into(),
+                        vi: format!("JSON của hồ sơ không hợp lệ: {e}"),
+                        en: format!("Invalid dossier JSON: {e}"),
+                    }]),
+                    lang,
+                )
+            })?;
+            body = Some(parsed);
+            continue;
+        }
+        if !is_identifier(&name) {
+            return Err(field_error(
+                "file",
+                "Tên phần tệp phải là tên thành phần hồ sơ (chữ thường không dấu, số, _).",
+                "A file part must be named by its document slot.",
+                lang,
+            ));
+        }
+        if files.len() >= 50 {
+            return Err(field_error(
+                &name,
+                "Tối đa 50 tệp mỗi hồ sơ.",
+                "At most 50 files per dossier.",
+                lang,
+            ));
+        }
+        let file_name = safe_file_name(field.file_name().unwrap_or(&name));
+        let declared_type = field.content_type().map(str::to_owned);
+        let room = limits.max_dossier_bytes.saturating_sub(total);
+        let mut writer = state
+            .app
+            .blobs
+            .writer(limits.max_file_bytes.min(room))
+            .await
+            .map_err(|e| ApiError(e, lang))?;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if let Err(p) = writer.write(&chunk).await {
+                        writer.discard().await;
+                        return Err(upload_error(&name, p, lang));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    writer.discard().await;
+                    return Err(malformed(e));
+                }
+            }
+        }
+        total += writer.size();
+        let blob = match writer.finish().await.map_err(|e| ApiError(e, lang))? {
+            Ok(b) => b,
+            Err(p) => return Err(upload_error(&name, p, lang)),
+        };
+        files.push(UploadedFile {
+            slot: name,
+            file_name,
+            declared_type,
+            blob,
+        });
+    }
+    Ok((body, files))
+}
+
+/// Submits a dossier with its files. The same `Idempotency-Key` again returns the same dossier.
+#[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers", security(("bearer" = [])),
+    request_body(content = SubmitForm, content_type = "multipart/form-data"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key chosen by the client")),
+    responses(
+        (status = 201, body = DossierOut),
+        (status = 200, body = DossierOut, description = "The dossier already created with this Idempotency-Key"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<DossierOut>), ApiError> {
+    let lang = auth.lang;
+    authz::authorize(&auth.caller, Action::SubmitDossier, None).map_err(|e| ApiError(e, lang))?;
+    let (body, files) = read_submission(&state, lang, multipart).await?;
+    let body = body.ok_or_else(|| {
+        field_error(
+            "dossier",
+            "Thiếu phần `dossier` (JSON) của hồ sơ.",
+            "The `dossier` JSON part is missing.",
+            lang,
+        )
+    })?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let submission = Submission {
+        procedure_code: body.procedure_code,
+        agency_code: body.agency_code,
+        answers: body.answers,
+        files,
+        idempotency_key: key,
+    };
+    let (view, created) = dossiers::submit(&state.app, &auth.caller, &auth.audit(), submission)
+        .await
+        .map_err(|e| ApiError(e, lang))?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(dossier_out(view)),
+    ))
+}
+
+/// A dossier, for its applicant or officials of the receiving agency.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code")),
+    responses(
+        (status = 200, body = DossierOut),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Json<DossierOut>, ApiError> {
+    let view = dossiers::get(&state.app, &auth.caller, &code)
+        .await
+        .map_err(|e| ApiError(e, auth.lang))?;
+    Ok(Json(dossier_out(view)))
+}
+
+/// Public tracking query.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TrackQuery {
+    /// Dossier code.
+    pub code: String,
+    /// Last four digits of the phone number given in the dossier.
+    pub phone_last4: String,
+}
+
+/// One step of the public timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineOut {
+    /// RFC 3339.
+    pub at: String,
+    /// Status name.
+    pub status: String,
+    /// National status code.
+    pub dvcqg_status: u8,
+    /// Reason, when one was given.
+    pub note: Option<String>,
+}
+
+/// What public tracking shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackingOut {
+    /// Dossier code.
+    pub code: String,
+    /// Procedure name.
+    pub procedure_name: String,
+    /// Agency name.
+    pub agency_name: String,
+    /// Status name.
+    pub status: String,
+    /// National status code.
+    pub dvcqg_status: u8,
+    /// RFC 3339.
+    pub received_at: String,
+    /// Due date once fixed.
+    pub due_date: Option<String>,
+    /// Every change.
+    pub timeline: Vec<TimelineOut>,
+}
+
+/// Public tracking by code and the phone number's last four digits.
+#[utoipa::path(get, path = "/api/v1/tracking", tag = "dossiers", params(TrackQuery),
+    responses(
+        (status = 200, body = TrackingOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn track(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::ratelimit::ClientIp(ip): crate::ratelimit::ClientIp,
+    Query(q): Query<TrackQuery>,
+) -> Result<Json<TrackingOut>, ApiError> {
+    state
+        .login_limiter
+        .check(&format!("track:{ip}"), std::time::Instant::now())
+        .map_err(|s| {
+            ApiError(
+                AppError::RateLimited {
+                    retry_after_secs: i64::try_from(s).unwrap_or(60),
+                },
+                auth.lang,
+            )
+        })?;
+    let t = dossiers::track(&state.app, &q.code, &q.phone_last4)
+        .await
+        .map_err(|e| ApiError(e, auth.lang))?;
+    Ok(Json(TrackingOut {
+        code: t.code,
+        procedure_name: t.procedure_name,
+        agency_name: t.agency_name,
+        status: t.status.as_str().to_owned(),
+        dvcqg_status: t.status.dvcqg_code(),
+        received_at: rfc3339(t.received_at),
+        due_date: t.due_date,
+        timeline: t
+            .timeline
+            .into_iter()
+            .map(|(at, s, note)| TimelineOut {
+                at: rfc3339(at),
+                status: s.as_str().to_owned(),
+                dvcqg_status: s.dvcqg_code(),
+                note,
+            })
+            .collect(),
+    }))
+}
