@@ -390,6 +390,7 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).
 pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
+    caller.principal().ok_or(AppError::Unauthenticated)?;
     let row = {
         let mut conn = app.db.read().await?;
         load(&mut conn, code).await?
