@@ -814,3 +814,213 @@ async fn the_search_index_follows_catalog_events(t: TestApp) {
     );
 }
 on_both_engines!(the_search_index_follows_catalog_events);
+
+async fn stored(t: &TestApp, bytes: &[u8]) -> lienthong_app::blobs::StoredBlob {
+    let mut w = t.app.blobs.writer(1024 * 1024).await.unwrap();
+    w.write(bytes).await.unwrap();
+    w.finish().await.unwrap().unwrap()
+}
+
+fn lltp_answers() -> serde_json::Map<String, serde_json::Value> {
+    serde_json::json!({
+        "applicant_name": "Nguyễn Văn An", "applicant_cccd": "092085001234", "applicant_phone": "0912 345 671",
+        "applicant_address": {"province_code": "92", "commune_code": "31135", "detail": "12 Hòa Bình"},
+        "form_number": "1", "birth_place": "Cần Thơ", "purpose": "Xin việc"
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+async fn lltp(t: &TestApp, key: Option<&str>) -> lienthong_app::dossiers::Submission {
+    use lienthong_app::dossiers::{Submission, UploadedFile};
+    let pdf = stored(t, b"%PDF-1.7\n1 0 obj\n").await;
+    let jpg = stored(t, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).await;
+    Submission {
+        procedure_code: "2.000488".into(),
+        agency_code: "000.00.04.H13".into(),
+        answers: lltp_answers(),
+        files: vec![
+            UploadedFile {
+                slot: "to_khai".into(),
+                file_name: "to-khai.pdf".into(),
+                declared_type: Some("application/pdf".into()),
+                blob: pdf,
+            },
+            UploadedFile {
+                slot: "giay_to_tuy_than".into(),
+                file_name: "cccd.jpg".into(),
+                declared_type: None,
+                blob: jpg,
+            },
+        ],
+        idempotency_key: key.map(str::to_owned),
+    }
+}
+
+async fn login(t: &TestApp, user: &str) -> Caller {
+    Caller::Account(
+        accounts::authenticate(&t.app, &AuditCtx::cli(), user, demo::DEMO_PASSWORD)
+            .await
+            .unwrap(),
+    )
+}
+
+async fn dossiers_are_numbered_checked_and_shown_only_to_those_entitled(t: TestApp) {
+    use lienthong_app::dossiers;
+    demo::ensure_demo(&t.app).await.unwrap();
+    let ctx = AuditCtx::cli();
+    let citizen = login(&t, "citizen1").await;
+    let (first, created) = dossiers::submit(&t.app, &citizen, &ctx, lltp(&t, Some("k-1")).await)
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(first.row.code, "000.00.04.H13-261120-0001");
+    assert_eq!(first.status.dvcqg_code(), 1);
+    assert_eq!(first.row.applicant_phone.as_deref(), Some("0912345671"));
+    assert_eq!(first.files.len(), 2);
+    let (again, created) = dossiers::submit(&t.app, &citizen, &ctx, lltp(&t, Some("k-1")).await)
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(
+        again.row.code, first.row.code,
+        "the same key never creates a second dossier"
+    );
+    let (second, _) = dossiers::submit(&t.app, &citizen, &ctx, lltp(&t, None).await)
+        .await
+        .unwrap();
+    assert_eq!(second.row.code, "000.00.04.H13-261120-0002");
+
+    // Bad answers, a missing slot, lying files and a wrong agency are all reported together.
+    let mut bad = lltp(&t, None).await;
+    bad.answers.insert("applicant_cccd".into(), "12".into());
+    bad.agency_code = "000.00.05.H13".into();
+    let text = stored(&t, b"<html><script>alert(1)</script>").await;
+    let pdf = stored(&t, b"%PDF-1.4 fake").await;
+    bad.files = vec![
+        lienthong_app::dossiers::UploadedFile {
+            slot: "to_khai".into(),
+            file_name: "to-khai.pdf".into(),
+            declared_type: None,
+            blob: text,
+        },
+        lienthong_app::dossiers::UploadedFile {
+            slot: "unknown_slot".into(),
+            file_name: "x.pdf".into(),
+            declared_type: None,
+            blob: pdf.clone(),
+        },
+        lienthong_app::dossiers::UploadedFile {
+            slot: "giay_to_tuy_than".into(),
+            file_name: "anh.png".into(),
+            declared_type: None,
+            blob: pdf,
+        },
+    ];
+    let Err(AppError::Validation(errors)) = dossiers::submit(&t.app, &citizen, &ctx, bad).await
+    else {
+        panic!("validation expected")
+    };
+    let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "agency_code",
+            "applicant_cccd",
+            "giay_to_tuy_than",
+            "to_khai",
+            "unknown_slot"
+        ]
+    );
+    let lying = errors
+        .iter()
+        .find(|e| e.field == "giay_to_tuy_than")
+        .unwrap();
+    assert!(lying.vi.contains("không khớp"), "{}", lying.vi);
+    let mut missing = lltp(&t, None).await;
+    missing.files.truncate(1);
+    let Err(AppError::Validation(errors)) = dossiers::submit(&t.app, &citizen, &ctx, missing).await
+    else {
+        panic!()
+    };
+    assert_eq!(errors[0].field, "giay_to_tuy_than");
+    assert!(errors[0].vi.starts_with("Cần đính kèm"));
+
+    // Who may read it.
+    let code = first.row.code.as_str();
+    assert!(dossiers::get(&t.app, &citizen, code).await.is_ok());
+    assert!(matches!(
+        dossiers::get(&t.app, &Caller::Anonymous, code).await,
+        Err(AppError::Unauthenticated)
+    ));
+    assert!(matches!(
+        dossiers::get(&t.app, &login(&t, "citizen2").await, code).await,
+        Err(AppError::NotFound(_))
+    ));
+    for (user, allowed) in [
+        ("reception@000.00.04.H13", true),
+        ("specialist@000.00.04.H13", true),
+        ("leader@000.00.00.H13", true),
+        ("auditor@000.00.00.H13", true),
+        ("clerk@000.00.04.H13", false),
+        ("reception@000.00.05.H13", false),
+        ("admin@135.31.90.H13", false),
+    ] {
+        let got = dossiers::get(&t.app, &login(&t, user).await, code).await;
+        assert_eq!(got.is_ok(), allowed, "{user}: {got:?}");
+    }
+    let official = login(&t, "reception@000.00.20.H13").await;
+    assert!(matches!(
+        dossiers::submit(&t.app, &official, &ctx, lltp(&t, None).await).await,
+        Err(AppError::Forbidden)
+    ));
+
+    // Public tracking needs the phone's last four digits.
+    let tr = dossiers::track(&t.app, code, "5671").await.unwrap();
+    assert_eq!(tr.timeline.len(), 1);
+    for wrong in ["0000", "567", "", "15671"] {
+        assert!(
+            dossiers::track(&t.app, code, wrong).await.is_err(),
+            "{wrong}"
+        );
+    }
+    assert!(matches!(
+        dossiers::track(&t.app, "000.00.04.H13-261120-9999", "5671").await,
+        Err(AppError::NotFound(_))
+    ));
+    assert_eq!(dossiers::mine(&t.app, &citizen).await.unwrap().len(), 2);
+    assert_eq!(audit::verify(&t.app).await.unwrap().broken, None);
+}
+on_both_engines!(dossiers_are_numbered_checked_and_shown_only_to_those_entitled);
+
+async fn concurrent_submissions_get_distinct_consecutive_codes(t: TestApp) {
+    use lienthong_app::dossiers;
+    demo::ensure_demo(&t.app).await.unwrap();
+    let citizen = login(&t, "citizen3").await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let app = t.app.clone();
+        let citizen = citizen.clone();
+        let submission = lltp(&t, None).await;
+        tasks.push(tokio::spawn(async move {
+            dossiers::submit(&app, &citizen, &AuditCtx::cli(), submission)
+                .await
+                .unwrap()
+                .0
+                .row
+                .code
+        }));
+    }
+    let mut codes = Vec::new();
+    for task in tasks {
+        codes.push(task.await.unwrap());
+    }
+    codes.sort();
+    let expected: Vec<String> = (1..=20)
+        .map(|n| format!("000.00.04.H13-261120-{n:04}"))
+        .collect();
+    assert_eq!(codes, expected);
+}
+on_both_engines!(concurrent_submissions_get_distinct_consecutive_codes);

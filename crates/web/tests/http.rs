@@ -934,3 +934,217 @@ async fn catalog_pages_render_search_results_and_procedures() {
         "input is escaped"
     );
 }
+
+/// A multipart body with a `dossier` JSON part and file parts `(slot, file name, type, bytes)`.
+fn multipart(dossier: &str, files: &[(&str, &str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "lienthong-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"dossier\"\r\nContent-Type: application/json\r\n\r\n{dossier}\r\n").as_bytes());
+    for (slot, name, ct, bytes) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{slot}\"; filename=\"{name}\"\r\nContent-Type: {ct}\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+const LLTP: &str = r#"{"procedure_code":"2.000488","agency_code":"000.00.04.H13","answers":{"applicant_name":"Nguyễn Văn An","applicant_cccd":"092085001234","applicant_phone":"0912345671","applicant_address":{"province_code":"92","commune_code":"31135","detail":"12 Hòa Bình"},"form_number":"1","birth_place":"Cần Thơ","purpose":"Xin việc"}}"#;
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n".to_vec()
+}
+
+#[tokio::test]
+async fn dossier_submission_api_refuses_hostile_files_and_is_idempotent() {
+    let w = web().await;
+    let bearer = format!("Bearer {}", w.token("citizen1").await);
+    let good = vec![
+        ("to_khai", "../../etc/to-khai.pdf", "application/pdf", pdf()),
+        ("giay_to_tuy_than", "cccd.pdf", "application/pdf", pdf()),
+    ];
+    let (ct, body) = multipart(LLTP, &good);
+    let created = w
+        .post(
+            "/api/v1/dossiers",
+            &ct,
+            body.clone(),
+            &[("authorization", &bearer), ("idempotency-key", "abc")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    insta::assert_json_snapshot!("dossier_created", created.json(), {".received_at" => "[time]", ".history[].at" => "[time]"});
+    let again = w
+        .post(
+            "/api/v1/dossiers",
+            &ct,
+            body,
+            &[("authorization", &bearer), ("idempotency-key", "abc")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["code"], created.json()["code"]);
+    let code = created.json()["code"].as_str().unwrap().to_owned();
+    let read = w
+        .get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    let other = format!("Bearer {}", w.token("citizen2").await);
+    assert_eq!(
+        w.get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &other)]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let desk = format!("Bearer {}", w.token("reception@000.00.04.H13").await);
+    assert_eq!(
+        w.get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &desk)]
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let elsewhere = format!("Bearer {}", w.token("reception@000.00.05.H13").await);
+    assert_eq!(
+        w.get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &elsewhere)]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let tracked = w
+        .get(
+            &format!("/api/v1/tracking?code={code}&phone_last4=5671"),
+            &[],
+        )
+        .await;
+    assert_eq!(tracked.status, StatusCode::OK);
+    assert!(
+        !tracked.body.contains("092085001234") && !tracked.body.contains("Nguyễn Văn An"),
+        "no personal data in tracking"
+    );
+    assert_eq!(
+        w.get(
+            &format!("/api/v1/tracking?code={code}&phone_last4=1111"),
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let cases: Vec<(&str, Vec<(&str, &str, &str, Vec<u8>)>, &str)> = vec![
+        (
+            "empty",
+            vec![
+                ("to_khai", "a.pdf", "application/pdf", Vec::new()),
+                ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+            ],
+            "Tệp rỗng",
+        ),
+        (
+            "extension lies",
+            vec![
+                ("to_khai", "a.png", "image/png", pdf()),
+                ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+            ],
+            "không khớp",
+        ),
+        (
+            "html polyglot",
+            vec![
+                (
+                    "to_khai",
+                    "a.pdf",
+                    "application/pdf",
+                    b"<html><body>%PDF-1.4</body></html>".to_vec(),
+                ),
+                ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+            ],
+            "không phải PDF",
+        ),
+        (
+            "zip",
+            vec![
+                (
+                    "to_khai",
+                    "a.pdf",
+                    "application/pdf",
+                    b"PK\x03\x04zipbomb".to_vec(),
+                ),
+                ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+            ],
+            "không phải PDF",
+        ),
+        (
+            "too large",
+            vec![
+                (
+                    "to_khai",
+                    "a.pdf",
+                    "application/pdf",
+                    [pdf(), vec![b' '; 21 * 1024 * 1024]].concat(),
+                ),
+                ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+            ],
+            "Tệp quá lớn",
+        ),
+        (
+            "missing slot",
+            vec![("to_khai", "a.pdf", "application/pdf", pdf())],
+            "Cần đính kèm",
+        ),
+    ];
+    for (name, files, expected) in cases {
+        let (ct, body) = multipart(LLTP, &files);
+        let r = w
+            .post("/api/v1/dossiers", &ct, body, &[("authorization", &bearer)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.body
+        );
+        assert!(r.body.contains(expected), "{name}: {}", r.body);
+    }
+    let (ct, body) = multipart("{not json", &good);
+    assert_eq!(
+        w.post("/api/v1/dossiers", &ct, body, &[("authorization", &bearer)])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let broken = w
+        .post(
+            "/api/v1/dossiers",
+            "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=\"dossier\"\r\n\r\n{",
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert!(broken.status.is_client_error(), "{}", broken.status);
+    let (ct, body) = multipart(LLTP, &good);
+    assert_eq!(
+        w.post("/api/v1/dossiers", &ct, body.clone(), &[])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        w.post("/api/v1/dossiers", &ct, body, &[("authorization", &desk)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
