@@ -29,6 +29,8 @@ pub struct Config {
     pub log_level: String,
     /// Cookies are marked `Secure` and HSTS is sent (set when served over HTTPS).
     pub tls: bool,
+    /// Public base URL, e.g. `https://dichvucong.cantho.gov.vn` (default `http://<listen>`).
+    pub public_url: Option<String>,
     /// Idle lifetime of a browser session, in minutes.
     pub session_idle_minutes: i64,
     /// Lifetime of an API token, in seconds.
@@ -72,6 +74,7 @@ impl Default for Config {
             log_format: LogFormat::Json,
             log_level: "info".into(),
             tls: false,
+            public_url: None,
             session_idle_minutes: 30,
             token_ttl_seconds: 3600,
             login_max_failures: 5,
@@ -128,6 +131,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("allow_demo_public", "true or false"),
     ("log_format", "json or text"),
     ("tls", "true or false"),
+    (
+        "public_url",
+        "an absolute URL such as https://dichvucong.example.gov.vn",
+    ),
     ("session_idle_minutes", "a whole number of minutes"),
     ("token_ttl_seconds", "a whole number of seconds"),
     ("login_max_failures", "a whole number"),

@@ -45,6 +45,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_seconds),
         login_per_minute: config.login_per_minute,
+        public_url: config
+            .public_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{}", config.listen)),
     };
     let indexed = lienthong_app::catalog::rebuild_index(&app)
         .await

@@ -56,6 +56,11 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/procedures/{code}", Permission::Public),
     r("POST", "/api/v1/dossiers", Permission::Applicant),
     r("GET", "/api/v1/dossiers/{code}", Permission::DossierReader),
+    r(
+        "GET",
+        "/api/v1/dossiers/{code}/receipt.pdf",
+        Permission::DossierReader,
+    ),
     r("GET", "/api/v1/tracking", Permission::Public),
     r("GET", "/api/v1/admin-units", Permission::Public),
     r("GET", "/api/v1/agencies", Permission::Public),

@@ -20,6 +20,8 @@ pub struct WebSettings {
     pub login_per_minute: u32,
     /// Send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// Public base URL of the portal (used in QR codes and e-mails).
+    pub public_url: String,
 }
 
 impl Default for WebSettings {
@@ -30,6 +32,7 @@ impl Default for WebSettings {
             request_timeout: Duration::from_secs(30),
             login_per_minute: 20,
             hsts: false,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

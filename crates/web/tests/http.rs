@@ -935,8 +935,11 @@ async fn catalog_pages_render_search_results_and_procedures() {
     );
 }
 
+/// A file part: slot, file name, declared type, content.
+type Part<'a> = (&'a str, &'a str, &'a str, Vec<u8>);
+
 /// A multipart body with a `dossier` JSON part and file parts `(slot, file name, type, bytes)`.
-fn multipart(dossier: &str, files: &[(&str, &str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
+fn multipart(dossier: &str, files: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = "lienthong-test-boundary";
     let mut body = Vec::new();
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"dossier\"\r\nContent-Type: application/json\r\n\r\n{dossier}\r\n").as_bytes());
@@ -1043,7 +1046,7 @@ async fn dossier_submission_api_refuses_hostile_files_and_is_idempotent() {
         StatusCode::NOT_FOUND
     );
 
-    let cases: Vec<(&str, Vec<(&str, &str, &str, Vec<u8>)>, &str)> = vec![
+    let cases: Vec<(&str, Vec<Part<'_>>, &str)> = vec![
         (
             "empty",
             vec![

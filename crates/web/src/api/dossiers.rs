@@ -448,3 +448,45 @@ pub async fn track(
             .collect(),
     }))
 }
+
+/// The receipt (Mẫu 01 layout) as PDF, with a QR code to the tracking page.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/receipt.pdf", tag = "dossiers", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code")),
+    responses(
+        (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let tracking = format!("{}/track", state.settings.public_url.trim_end_matches('/'));
+    let pdf = dossiers::receipt(&state.app, &auth.caller, &code, &tracking)
+        .await
+        .map_err(|e| ApiError(e, auth.lang))?;
+    let disposition = format!(
+        "inline; filename=\"bien-nhan-{}.pdf\"",
+        code.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+            ""
+        )
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}

@@ -68,6 +68,7 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
         )
         .routes(routes!(dossiers::get))
+        .routes(routes!(dossiers::receipt))
         .routes(routes!(dossiers::track))
         .routes(routes!(org::admin_units))
         .routes(routes!(org::agencies))
