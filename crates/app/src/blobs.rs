@@ -85,6 +85,18 @@ impl BlobStore {
         Ok(bytes)
     }
 
+    /// The first `n` bytes of a blob (to recognise its type without reading it whole).
+    pub async fn head(&self, sha256: &str, n: usize) -> Result<Vec<u8>, AppError> {
+        use tokio::io::AsyncReadExt;
+        let file = tokio::fs::File::open(self.path(sha256)).await.map_err(io)?;
+        let mut buf = Vec::with_capacity(n);
+        file.take(n as u64)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(io)?;
+        Ok(buf)
+    }
+
     /// Whether the blob's file exists.
     pub async fn exists(&self, sha256: &str) -> bool {
         tokio::fs::try_exists(self.path(sha256))

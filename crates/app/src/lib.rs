@@ -11,6 +11,7 @@ pub mod catalog;
 mod context;
 pub mod demo;
 pub mod dossiers;
+pub mod drafts;
 mod error;
 pub mod events;
 pub mod org;

@@ -227,6 +227,21 @@ impl FormDefinition {
         answers: &Map<String, Value>,
         ctx: &AnswerContext<'_>,
     ) -> Result<Map<String, Value>, Vec<AnswerIssue>> {
+        let (clean, issues) = self.validate_all(answers, ctx);
+        if issues.is_empty() {
+            Ok(clean)
+        } else {
+            Err(issues)
+        }
+    }
+
+    /// Validates every answer and returns both the canonical answers that passed and the
+    /// issues of those that did not (used to check one page of a multi-page form).
+    pub fn validate_all(
+        &self,
+        answers: &Map<String, Value>,
+        ctx: &AnswerContext<'_>,
+    ) -> (Map<String, Value>, Vec<AnswerIssue>) {
         let mut clean = Map::new();
         let mut issues = Vec::new();
         for f in &self.fields {
@@ -249,11 +264,26 @@ impl FormDefinition {
                 },
             }
         }
-        if issues.is_empty() {
-            Ok(clean)
-        } else {
-            Err(issues)
+        (clean, issues)
+    }
+
+    /// The steps of the form: one per question when `one_question_per_page`, otherwise one
+    /// per `page` number (questions without a page go on page 1). Each step lists the names
+    /// of its questions.
+    pub fn steps(&self) -> Vec<Vec<String>> {
+        if self.one_question_per_page {
+            return self.fields.iter().map(|f| vec![f.name.clone()]).collect();
         }
+        let mut pages: Vec<(u16, Vec<String>)> = Vec::new();
+        for f in &self.fields {
+            let p = f.page.unwrap_or(1);
+            match pages.iter_mut().find(|(n, _)| *n == p) {
+                Some((_, names)) => names.push(f.name.clone()),
+                None => pages.push((p, vec![f.name.clone()])),
+            }
+        }
+        pages.sort_by_key(|(n, _)| *n);
+        pages.into_iter().map(|(_, names)| names).collect()
     }
 }
 
@@ -528,6 +558,17 @@ mod tests {
         );
         assert_eq!(issues[2].vi, "Hãy nhập họ tên vợ/chồng.");
         assert!(issues[3].vi.contains("không thuộc"));
+    }
+
+    #[test]
+    fn steps_follow_pages_or_single_questions() {
+        let mut f = form();
+        f.fields[4].page = Some(2);
+        f.fields[5].page = Some(2);
+        assert_eq!(f.steps().len(), 2);
+        assert_eq!(f.steps()[1], ["address", "phone"]);
+        f.one_question_per_page = true;
+        assert_eq!(f.steps().len(), 7);
     }
 
     #[test]

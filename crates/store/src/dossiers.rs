@@ -314,3 +314,91 @@ pub async fn history(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<H
         })
         .collect()
 }
+
+/// A stored draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftRow {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Answers as typed (JSON object).
+    pub answers: String,
+    /// Files (JSON array).
+    pub files: String,
+    /// Step reached.
+    pub step: String,
+    /// Created (µs).
+    pub created_at: i64,
+    /// Last saved (µs).
+    pub updated_at: i64,
+}
+
+fn draft(r: &AnyRow) -> Result<DraftRow> {
+    Ok(DraftRow {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        procedure_code: r.try_get("procedure_code")?,
+        answers: r.try_get("answers")?,
+        files: r.try_get("files")?,
+        step: r.try_get("step")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const DRAFT_COLUMNS: &str =
+    "id, account_id, procedure_code, answers, files, step, created_at, updated_at";
+
+/// Inserts or replaces a draft.
+pub async fn save_draft(conn: &mut AnyConnection, d: &DraftRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO drafts (id, account_id, procedure_code, answers, files, step, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (id) DO UPDATE SET answers = excluded.answers, \
+         files = excluded.files, step = excluded.step, updated_at = excluded.updated_at",
+    )
+    .bind(&d.id)
+    .bind(&d.account_id)
+    .bind(&d.procedure_code)
+    .bind(&d.answers)
+    .bind(&d.files)
+    .bind(&d.step)
+    .bind(d.created_at)
+    .bind(d.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A draft by id.
+pub async fn draft_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<DraftRow>> {
+    let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(draft).transpose()
+}
+
+/// An account's drafts, most recently saved first.
+pub async fn drafts_of(conn: &mut AnyConnection, account_id: &str) -> Result<Vec<DraftRow>> {
+    let sql = format!(
+        "SELECT {DRAFT_COLUMNS} FROM drafts WHERE account_id = $1 ORDER BY updated_at DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(draft).collect()
+}
+
+/// Deletes a draft.
+pub async fn delete_draft(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM drafts WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -229,6 +229,8 @@ struct ProcedurePage {
     applicants: Option<String>,
     documents: Vec<(String, &'static str, u8, bool)>,
     legal_basis: Vec<String>,
+    online: bool,
+    applicant: bool,
 }
 
 /// `GET /procedures/{code}`.
@@ -321,7 +323,16 @@ pub async fn detail(
             (d.name.clone(), form, d.count, d.required)
         })
         .collect();
+    let applicant = auth.caller.principal().is_some_and(|x| {
+        matches!(
+            x.kind,
+            lienthong_domain::role::AccountKind::Citizen
+                | lienthong_domain::role::AccountKind::Organisation
+        )
+    });
     let view = ProcedurePage {
+        online: p.online_mode != OnlineMode::None,
+        applicant,
         layout: Layout::new(&auth, &path, &p.name),
         time_label: time_label(p.processing_time, lang),
         code: p.code,

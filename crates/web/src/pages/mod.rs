@@ -1,6 +1,8 @@
 //! Server-rendered pages: portal home, login and logout, the caller's account, the office.
 
+mod apply;
 mod catalog;
+mod dossiers;
 mod layout;
 mod office;
 mod register;
@@ -31,10 +33,29 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(office::account))
         .route("/procedures", get(catalog::search))
         .route("/procedures/{code}", get(catalog::detail))
+        .route("/procedures/{code}/apply", post(apply::start))
+        .route("/drafts/{id}", get(apply::resume))
+        .route(
+            "/drafts/{id}/files",
+            get(apply::show_files)
+                .post(apply::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::MAX_UPLOAD_BODY,
+                )),
+        )
+        .route("/drafts/{id}/files/remove", post(apply::remove))
+        .route("/drafts/{id}/files/done", post(apply::files_done))
+        .route("/drafts/{id}/submit", post(apply::submit))
+        .route("/drafts/{id}/{step}", get(apply::show).post(apply::save))
+        .route("/dossiers/{code}", get(dossiers::show))
+        .route("/my", get(dossiers::my))
+        .route("/track", get(dossiers::track))
+        .route("/session/extend", post(dossiers::extend))
         .route("/office", get(office::landing))
         .route("/office/audit", get(office::audit))
         .route("/lang/{tag}", get(switch_lang))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/session.js", get(session_script))
 }
 
 /// Renders a template into an HTML answer.
@@ -171,6 +192,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn session_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/session.js"),
     )
         .into_response()
 }
