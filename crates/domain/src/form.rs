@@ -165,8 +165,12 @@ pub fn is_identifier(s: &str) -> bool {
 }
 
 fn has_control(s: &str, allow_newlines: bool) -> bool {
-    s.chars()
-        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+    s.chars().any(|c| {
+        (c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+            // Bidirectional overrides and isolates can make text display differently from
+            // what it says.
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
 }
 
 impl FormDefinition {

@@ -1151,3 +1151,121 @@ async fn dossier_submission_api_refuses_hostile_files_and_is_idempotent() {
         StatusCode::FORBIDDEN
     );
 }
+
+fn form_token(body: &str) -> String {
+    body.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn drafts_belong_to_their_owner_and_hostile_text_is_shown_safely() {
+    let w = web().await;
+    let login = w.login("citizen1", demo::DEMO_PASSWORD).await;
+    let me = format!("lt_session={}", login.cookie("lt_session").unwrap());
+    let page = w.get("/procedures/2.000488", &[("cookie", &me)]).await;
+    let token = form_token(&page.body);
+    let started = w
+        .post(
+            "/procedures/2.000488/apply",
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}"),
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let draft = started.headers["location"].to_str().unwrap().to_owned();
+    assert!(draft.starts_with("/drafts/"));
+    // Forged posts change nothing.
+    let forged = w
+        .post(
+            &format!("{draft}/q1"),
+            "application/x-www-form-urlencoded",
+            "csrf_token=wrong&applicant_name=X",
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let bidi = format!(
+        "csrf_token={token}&applicant_name={}",
+        urlencode("Nguy\u{202e}ễn")
+    );
+    let refused = w
+        .post(
+            &format!("{draft}/q1"),
+            "application/x-www-form-urlencoded",
+            bidi,
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bidirectional overrides are refused"
+    );
+    let hostile = "<script>alert('x')</script> Nguyễn";
+    let body = format!("csrf_token={token}&applicant_name={}", urlencode(hostile));
+    let saved = w
+        .post(
+            &format!("{draft}/q1"),
+            "application/x-www-form-urlencoded",
+            body,
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let back = w.get(&format!("{draft}/q1"), &[("cookie", &me)]).await;
+    assert!(
+        back.body.contains("&lt;script&gt;") || back.body.contains("&#60;script&#62;"),
+        "escaped on the page: {}",
+        back.body
+    );
+    assert!(!back.body.contains("<script>alert"), "never raw");
+    let long = "A".repeat(600);
+    let too_long = w
+        .post(
+            &format!("{draft}/q1"),
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}&applicant_name={long}"),
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long.body.contains("Tối đa 100 ký tự") && too_long.body.contains(&long),
+        "error shown, input kept"
+    );
+    // Another citizen cannot see or change the draft.
+    let other = w.login("citizen2", demo::DEMO_PASSWORD).await;
+    let them = format!("lt_session={}", other.cookie("lt_session").unwrap());
+    assert_eq!(
+        w.get(&format!("{draft}/q1"), &[("cookie", &them)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let their_token = form_token(&w.get("/my", &[("cookie", &them)]).await.body);
+    let tamper = w
+        .post(
+            &format!("{draft}/q1"),
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={their_token}&applicant_name=Hacked"),
+            &[("cookie", &them)],
+        )
+        .await;
+    assert_eq!(tamper.status, StatusCode::NOT_FOUND);
+    // Officials cannot apply; anonymous callers are sent to log in.
+    assert_eq!(w.get(&draft, &[]).await.status, StatusCode::SEE_OTHER);
+    let official = w
+        .login("reception@000.00.04.H13", demo::DEMO_PASSWORD)
+        .await;
+    let desk = format!("lt_session={}", official.cookie("lt_session").unwrap());
+    assert_eq!(
+        w.get(&draft, &[("cookie", &desk)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
