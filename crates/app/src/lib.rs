@@ -14,6 +14,7 @@ pub mod dossiers;
 pub mod drafts;
 mod error;
 pub mod events;
+pub mod notify;
 pub mod org;
 pub mod refdata;
 pub mod secrets;

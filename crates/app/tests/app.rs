@@ -1024,3 +1024,193 @@ async fn concurrent_submissions_get_distinct_consecutive_codes(t: TestApp) {
     assert_eq!(codes, expected);
 }
 on_both_engines!(concurrent_submissions_get_distinct_consecutive_codes);
+
+/// A real SMTP server (aiosmtpd, PyPI) writing what it receives into a Maildir.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_server() -> Option<SmtpServer> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("inbox"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let mut server = match child {
+        Ok(c) => SmtpServer {
+            child: c,
+            port,
+            maildir,
+        },
+        Err(e) => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must provide python3 with aiosmtpd: {e}"
+            );
+            eprintln!("SKIPPED: python3 is not available to run aiosmtpd");
+            return None;
+        }
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        if let Ok(Some(_)) = server.child.try_wait() {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must provide aiosmtpd (pip install aiosmtpd)"
+            );
+            eprintln!("SKIPPED: aiosmtpd is not installed (pip install aiosmtpd)");
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server.child.kill().ok();
+    None
+}
+
+/// Decodes quoted-printable text (soft line breaks and `=XX` bytes).
+fn unquote(s: &str) -> String {
+    let joined = s.replace("=\r\n", "").replace("=\n", "");
+    let b = joined.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = (b[i] == b'=' && i + 2 < b.len())
+            .then(|| {
+                std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .flatten();
+        if let Some(v) = hex {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn delivered(maildir: &std::path::Path) -> Vec<String> {
+    let dir = maildir.join("inbox").join("new");
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .map(|m| unquote(&m))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_applicant_gets_one_acknowledgement_email_through_smtp() {
+    use lienthong_app::{dossiers, events, notify};
+    let Some(smtp) = smtp_server() else { return };
+    let t = common::TestApp::new(common::Engine::Sqlite).await.unwrap();
+    demo::ensure_demo(&t.app).await.unwrap();
+    events::relay_once(&t.app).await.unwrap();
+    let citizen = login(&t, "citizen1").await;
+    let mut submission = lltp(&t, None).await;
+    submission
+        .answers
+        .insert("applicant_email".into(), "an.nguyen@example.vn".into());
+    let mut rx = t.app.events.subscribe();
+    let (view, _) = dossiers::submit(&t.app, &citizen, &AuditCtx::cli(), submission)
+        .await
+        .unwrap();
+    events::relay_once(&t.app).await.unwrap();
+    let event = rx.recv().await.unwrap();
+    assert_eq!(event.topic, "dossier.submitted");
+    let mailer = notify::Mailer::smtp(
+        &format!("smtp://127.0.0.1:{}", smtp.port),
+        "Dịch vụ công <no-reply@cantho.example.vn>",
+    )
+    .unwrap();
+    let notifier = notify::Notifier::new(t.app.clone(), mailer, "https://dichvucong.example.vn");
+    notifier.handle(&event).await.unwrap();
+    notifier.handle(&event).await.unwrap();
+    let mails = delivered(smtp.maildir.path());
+    assert_eq!(
+        mails.len(),
+        1,
+        "one e-mail for one event, even when handled twice"
+    );
+    let mail = &mails[0];
+    assert!(mail.contains("To: an.nguyen@example.vn"), "{mail}");
+    assert!(
+        mail.contains(&format!("Mã hồ sơ: {}", view.row.code)),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Cấp Phiếu lý lịch tư pháp"),
+        "Vietnamese text arrives intact: {mail}"
+    );
+    assert!(mail.contains(&format!(
+        "https://dichvucong.example.vn/track?code={}",
+        view.row.code
+    )));
+    let mut conn = t.app.db.read().await.unwrap();
+    let log = lienthong_store::notifications::for_dossier(&mut conn, &view.row.code)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].status.as_str(), log[0].attempts), ("sent", 1));
+    drop(conn);
+    // With the relay down, the failure is logged and retried later.
+    let down = notify::Notifier::new(
+        t.app.clone(),
+        notify::Mailer::smtp("smtp://127.0.0.1:1", "a@b.vn").unwrap(),
+        "https://x.vn",
+    );
+    let mut second = lltp(&t, None).await;
+    second
+        .answers
+        .insert("applicant_email".into(), "an.nguyen@example.vn".into());
+    let (v2, _) = dossiers::submit(&t.app, &citizen, &AuditCtx::cli(), second)
+        .await
+        .unwrap();
+    events::relay_once(&t.app).await.unwrap();
+    let e2 = rx.recv().await.unwrap();
+    down.handle(&e2).await.unwrap();
+    let mut conn = t.app.db.read().await.unwrap();
+    let failed = lienthong_store::notifications::for_dossier(&mut conn, &v2.row.code)
+        .await
+        .unwrap();
+    assert_eq!(failed[0].status, "failed");
+    assert!(failed[0].last_error.is_some());
+    drop(conn);
+    assert_eq!(notifier.retry_due().await.unwrap(), 1);
+    assert_eq!(
+        delivered(smtp.maildir.path()).len(),
+        2,
+        "the retry delivered it"
+    );
+}

@@ -31,6 +31,10 @@ pub struct Config {
     pub tls: bool,
     /// Public base URL, e.g. `https://dichvucong.cantho.gov.vn` (default `http://<listen>`).
     pub public_url: Option<String>,
+    /// Mail relay, `smtp://host:port`; without it e-mails are logged as undeliverable.
+    pub smtp_url: Option<String>,
+    /// Sender of e-mails.
+    pub mail_from: String,
     /// Idle lifetime of a browser session, in minutes.
     pub session_idle_minutes: i64,
     /// Lifetime of an API token, in seconds.
@@ -75,6 +79,8 @@ impl Default for Config {
             log_level: "info".into(),
             tls: false,
             public_url: None,
+            smtp_url: None,
+            mail_from: "Dịch vụ công lienthong <no-reply@localhost>".into(),
             session_idle_minutes: 30,
             token_ttl_seconds: 3600,
             login_max_failures: 5,

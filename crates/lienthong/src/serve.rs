@@ -57,6 +57,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(procedures = indexed, "catalog search index built");
     tokio::spawn(lienthong_app::events::run_relay(app.clone()));
     tokio::spawn(lienthong_app::catalog::run_index_sync(app.clone()));
+    let mailer = match config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => lienthong_app::notify::Mailer::smtp(url, &config.mail_from)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => {
+            tracing::warn!("smtp_url is not set: e-mail notifications are logged as undeliverable");
+            lienthong_app::notify::Mailer::Disabled
+        }
+    };
+    tokio::spawn(
+        lienthong_app::notify::Notifier::new(app.clone(), mailer, &settings.public_url).run(),
+    );
     let state = AppState::new(app.clone(), settings);
     let router = lienthong_web::router(state);
     let listener = TcpListener::bind(config.listen)

@@ -11,6 +11,7 @@ pub mod catalog;
 mod db;
 pub mod dossiers;
 mod error;
+pub mod notifications;
 pub mod org;
 pub mod sessions;
 pub mod settings;
