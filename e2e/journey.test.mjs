@@ -23,6 +23,8 @@ after(async () => {
   await server?.stop();
 });
 
+let stepNo = 0;
+
 async function audit(page, name) {
   // A second context with JavaScript runs axe on the same URL and state (same cookies).
   const violations = await seriousViolations(page);
@@ -37,6 +39,13 @@ test('a citizen applies for a criminal record certificate and tracks it', async 
   writeFileSync(fake, '%PDF-1.4 this is a pdf named png');
   const context = await browser.newContext({ locale: 'vi-VN', bypassCSP: true, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
+  // Every step page the citizen reaches is checked with axe.
+  const next = async () => {
+    await page.click('button.button');
+    await page.waitForLoadState('load');
+    stepNo += 1;
+    await audit(page, `step-${String(stepNo).padStart(2, '0')}`);
+  };
   await page.goto(`${server.url}/login?next=/procedures?q=ly+lich+tu+phap`);
   await page.fill('#username', 'citizen1');
   await page.fill('#password', 'lienthong-demo');
@@ -53,37 +62,37 @@ test('a citizen applies for a criminal record certificate and tracks it', async 
   ];
   for (const [, fill] of answers) {
     await fill();
-    await page.click('button.button');
+    await next();
   }
   // The wrong CCCD comes back with an error summary, the typed value kept.
   await page.waitForSelector('.error-summary');
   assert.match(await page.textContent('.error-summary'), /Số định danh cá nhân/);
   assert.equal(await page.inputValue('#applicant_cccd'), '12345');
-  await audit(page, 'step-error');
+  await audit(page, 'step-error-summary');
   await page.fill('#applicant_cccd', '092085001234');
-  await page.click('button.button');
+  await next();
   await page.fill('#applicant_phone', '0912 345 671');
-  await page.click('button.button');
+  await next();
   await audit(page, 'step-email');
-  await page.click('button.button'); // e-mail is optional
+  await next(); // e-mail is optional
   // Address: the province of the receiving agency is preselected.
   await page.selectOption('select[id="applicant_address.commune_code"]', '31135');
   await page.fill('input[id="applicant_address.detail"]', '12 Hòa Bình');
   await audit(page, 'step-address');
-  await page.click('button.button');
+  await next();
   await page.check('#form_number-1');
-  await page.click('button.button');
+  await next();
   // Back keeps what was typed.
   await page.fill('#birth_place', 'Cần Thơ');
   await page.click('button[name=_nav][value=back]');
   await page.waitForURL(/\/q6$/);
-  await page.click('button.button');
+  await next();
   assert.equal(await page.inputValue('#birth_place'), 'Cần Thơ');
-  await page.click('button.button');
+  await next();
   await page.fill('#purpose', 'Bổ sung hồ sơ xin việc');
-  await page.click('button.button');
+  await next();
   await audit(page, 'step-checkbox');
-  await page.click('button.button'); // no reduced fee
+  await next(); // no reduced fee
   await page.waitForURL(/\/files$/);
   await audit(page, 'files');
   // A file whose content does not match its name is refused; a real PDF is kept.

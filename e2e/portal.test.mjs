@@ -7,7 +7,8 @@ import { startServer, startBrowser, seriousViolations } from './harness.mjs';
 
 let server;
 let browser;
-mkdirSync(new URL('./screenshots/', import.meta.url), { recursive: true });
+const shots = new URL('../target/e2e/', import.meta.url);
+mkdirSync(shots, { recursive: true });
 
 before(async () => {
   server = await startServer();
@@ -39,7 +40,7 @@ test('citizen pages have no serious or critical axe violations', async () => {
     await page.goto(server.url + path);
     const violations = await seriousViolations(page);
     assert.deepEqual(violations, [], `${path}: ${violations.join('\n')}`);
-    await page.screenshot({ path: new URL(`./screenshots/${name}.png`, import.meta.url).pathname, fullPage: true });
+    await page.screenshot({ path: new URL(`${name}.png`, shots).pathname, fullPage: true });
   }
   // The registration form after a failed submission (error summary, invalid fields).
   await page.goto(`${server.url}/register`);
@@ -49,7 +50,7 @@ test('citizen pages have no serious or critical axe violations', async () => {
   assert.match(await page.textContent('.error-summary'), /Số định danh cá nhân/);
   const violations = await seriousViolations(page);
   assert.deepEqual(violations, [], violations.join('\n'));
-  await page.screenshot({ path: new URL('./screenshots/register-errors.png', import.meta.url).pathname, fullPage: true });
+  await page.screenshot({ path: new URL('register-errors.png', shots).pathname, fullPage: true });
   await context.close();
 });
 
@@ -102,7 +103,7 @@ test('an official reaches the office landing page for their roles', async () => 
   assert.match(await page.textContent('main'), /Tiếp nhận và trả kết quả/);
   const violations = await seriousViolations(page);
   assert.deepEqual(violations, [], violations.join('\n'));
-  await page.screenshot({ path: new URL('./screenshots/office.png', import.meta.url).pathname, fullPage: true });
+  await page.screenshot({ path: new URL('office.png', shots).pathname, fullPage: true });
   await context.close();
 });
 
