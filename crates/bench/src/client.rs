@@ -25,6 +25,16 @@ impl Conn {
         })
     }
 
+    /// Sends a request and returns the status and the body.
+    pub async fn fetch(&mut self, request: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+        let (status, _) = self.roundtrip(request).await?;
+        let body_start = find(&self.buf, b"\r\n\r\n").map_or(self.buf.len(), |i| i + 4);
+        Ok((
+            status,
+            self.buf.get(body_start..).unwrap_or_default().to_vec(),
+        ))
+    }
+
     /// Sends a prepared request and reads the whole answer; returns the status and latency.
     pub async fn roundtrip(&mut self, request: &[u8]) -> std::io::Result<(u16, Duration)> {
         let start = Instant::now();
@@ -87,4 +97,37 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 pub fn get(host: &str, path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: lienthong-bench\r\n\r\n")
         .into_bytes()
+}
+
+/// A request with a body.
+pub fn with_body(
+    method: &str,
+    host: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: &[u8],
+) -> Vec<u8> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: lienthong-bench\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A GET request with extra headers.
+pub fn get_with(host: &str, path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+    let mut head =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: lienthong-bench\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
 }

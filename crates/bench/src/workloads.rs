@@ -8,13 +8,21 @@ use std::{
 
 use crate::{
     BenchError, Report,
-    client::{Conn, get},
+    client::{Conn, get, get_with, with_body},
     report::percentile,
     server::{ServerHandle, fresh_dir, start_server},
 };
 
 /// Known workload names.
-pub const WORKLOADS: &[&str] = &["healthz", "startup", "catalog-agencies"];
+pub const WORKLOADS: &[&str] = &[
+    "healthz",
+    "startup",
+    "catalog-agencies",
+    "submit",
+    "lookup",
+    "tracking",
+    "search",
+];
 
 /// How to run a workload.
 #[derive(Debug, Clone)]
@@ -77,26 +85,42 @@ async fn closed_loop(
     warmup: Duration,
     duration: Duration,
 ) -> Result<(Vec<Duration>, u64, f64), BenchError> {
-    let request = Arc::new(request);
+    closed_loop_many(addr, vec![request], concurrency, warmup, duration).await
+}
+
+/// Closed loop over several requests: connection `c` sends them in turn, starting at `c`.
+async fn closed_loop_many(
+    addr: &str,
+    requests: Vec<Vec<u8>>,
+    concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Result<(Vec<Duration>, u64, f64), BenchError> {
+    let requests = Arc::new(requests);
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
     let mut tasks = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        let request = request.clone();
+    for c in 0..concurrency {
+        let requests = requests.clone();
         let addr = addr.to_owned();
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::with_capacity(64 * 1024);
             let mut errors = 0u64;
             let mut conn = Conn::open(&addr).await.ok();
+            let mut turn = c;
             while Instant::now() < end {
+                turn = turn.wrapping_add(1);
+                let Some(request) = requests.get(turn % requests.len()) else {
+                    break;
+                };
                 let Some(c) = conn.as_mut() else {
                     errors += 1;
                     conn = Conn::open(&addr).await.ok();
                     continue;
                 };
                 let sent_at = Instant::now();
-                match c.roundtrip(&request).await {
+                match c.roundtrip(request).await {
                     Ok((status, latency)) if sent_at >= measure_from && sent_at < end => {
                         if (200..300).contains(&status) {
                             samples.push(latency);
@@ -236,9 +260,278 @@ async fn startup(opts: &Options) -> Result<Report, BenchError> {
     Ok(r)
 }
 
+/// A demo citizen's bearer token.
+async fn token(addr: &str, user: &str) -> Result<String, BenchError> {
+    let mut c = Conn::open(addr).await?;
+    let body = format!("{{\"username\":\"{user}\",\"password\":\"lienthong-demo\"}}");
+    let (status, bytes) = c
+        .fetch(&with_body(
+            "POST",
+            addr,
+            "/api/v1/auth/token",
+            &[],
+            "application/json",
+            body.as_bytes(),
+        ))
+        .await?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| BenchError::Server(format!("token ({status}): {e}")))?;
+    v.get("access_token")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| BenchError::Server(format!("no token ({status})")))
+}
+
+const LLTP: &str = r#"{"procedure_code":"2.000488","agency_code":"000.00.04.H13","answers":{"applicant_name":"Nguyễn Văn An","applicant_cccd":"092085001234","applicant_phone":"0912345671","applicant_address":{"province_code":"92","commune_code":"31135","detail":"12 Hòa Bình"},"form_number":"1","birth_place":"Cần Thơ","purpose":"Xin việc"}}"#;
+
+/// A submission of procedure 2.000488 with a 100 KB PDF and a small one.
+fn submission(addr: &str, token: &str) -> Vec<u8> {
+    let boundary = "lienthong-bench";
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize(100 * 1024, b' ');
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"dossier\"\r\nContent-Type: application/json\r\n\r\n{LLTP}\r\n").into_bytes();
+    for (slot, content) in [
+        ("to_khai", pdf),
+        ("giay_to_tuy_than", b"%PDF-1.4 small".to_vec()),
+    ] {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{slot}\"; filename=\"{slot}.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend_from_slice(&content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    with_body(
+        "POST",
+        addr,
+        "/api/v1/dossiers",
+        &[("Authorization", &format!("Bearer {token}"))],
+        &format!("multipart/form-data; boundary={boundary}"),
+        &body,
+    )
+}
+
+/// Creates `n` dossiers and returns their codes.
+async fn seed_dossiers(addr: &str, token: &str, n: usize) -> Result<Vec<String>, BenchError> {
+    let mut c = Conn::open(addr).await?;
+    let req = submission(addr, token);
+    let mut codes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (status, bytes) = c.fetch(&req).await?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| BenchError::Server(format!("submit ({status}): {e}")))?;
+        if let Some(code) = v.get("code").and_then(|c| c.as_str()) {
+            codes.push(code.to_owned());
+        }
+    }
+    Ok(codes)
+}
+
+async fn measured(
+    opts: &Options,
+    name: &str,
+    t: Target,
+    requests: Vec<Vec<u8>>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<Report, BenchError> {
+    let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);
+    let (ceiling_samples, _, secs) = closed_loop(
+        &t.addr,
+        get(&t.addr, "/healthz"),
+        opts.concurrency,
+        opts.warmup,
+        opts.duration,
+    )
+    .await?;
+    let ceiling = ceiling_samples.len() as f64 / secs;
+    let (samples, errors, secs) = closed_loop_many(
+        &t.addr,
+        requests,
+        opts.concurrency,
+        opts.warmup,
+        opts.duration,
+    )
+    .await?;
+    let mut r = report(name, &t.engine, opts.concurrency, &samples, errors, secs);
+    r.rss_mb_before = rss_before;
+    r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
+    r.ceiling_throughput = ceiling;
+    r.ratio = if ceiling > 0.0 {
+        r.throughput / ceiling
+    } else {
+        0.0
+    };
+    r.extra = extra;
+    if let Some(s) = t.server {
+        s.stop().await;
+    }
+    Ok(r)
+}
+
+/// W1: submissions with a 100 KB attachment.
+async fn submit(opts: &Options) -> Result<Report, BenchError> {
+    let t = target(opts, "submit").await?;
+    let token = token(&t.addr, "citizen1").await?;
+    let req = submission(&t.addr, &token);
+    measured(opts, "submit", t, vec![req], serde_json::Map::new()).await
+}
+
+/// W2: dossier lookup by code (the applicant reading their dossier).
+async fn lookup(opts: &Options) -> Result<Report, BenchError> {
+    let t = target(opts, "lookup").await?;
+    let token = token(&t.addr, "citizen1").await?;
+    let codes = seed_dossiers(&t.addr, &token, 200).await?;
+    let auth = format!("Bearer {token}");
+    let reqs = codes
+        .iter()
+        .map(|c| {
+            get_with(
+                &t.addr,
+                &format!("/api/v1/dossiers/{c}"),
+                &[("Authorization", &auth)],
+            )
+        })
+        .collect();
+    let mut extra = serde_json::Map::new();
+    extra.insert("dossiers".into(), codes.len().into());
+    measured(opts, "lookup", t, reqs, extra).await
+}
+
+/// Public tracking by code and the phone's last four digits.
+async fn tracking(opts: &Options) -> Result<Report, BenchError> {
+    let t = target(opts, "tracking").await?;
+    let token = token(&t.addr, "citizen1").await?;
+    let codes = seed_dossiers(&t.addr, &token, 200).await?;
+    let reqs = codes
+        .iter()
+        .map(|c| {
+            get(
+                &t.addr,
+                &format!("/api/v1/tracking?code={c}&phone_last4=5671"),
+            )
+        })
+        .collect();
+    let mut extra = serde_json::Map::new();
+    extra.insert("dossiers".into(), codes.len().into());
+    measured(opts, "tracking", t, reqs, extra).await
+}
+
+static DEMO_CATALOG: &[u8] = include_bytes!("../../../data/catalog/procedures_demo.json");
+
+/// A catalog of `n` procedures derived from the demo ones (varied actions and codes).
+pub fn generated_catalog(n: usize) -> Result<serde_json::Value, BenchError> {
+    let demo: Vec<serde_json::Value> =
+        serde_json::from_slice(DEMO_CATALOG).map_err(|e| BenchError::Server(e.to_string()))?;
+    let actions = [
+        "Cấp lại",
+        "Điều chỉnh",
+        "Gia hạn",
+        "Thu hồi",
+        "Xác nhận",
+        "Đính chính",
+        "Cấp đổi",
+        "Chấm dứt",
+        "Tạm ngừng",
+        "Công nhận",
+    ];
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(base) = demo.get(i % demo.len()) else {
+            break;
+        };
+        let mut p = base.clone();
+        let action = actions
+            .get((i / demo.len()) % actions.len())
+            .copied()
+            .unwrap_or("Cấp lại");
+        let name = p
+            .get("name")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(obj) = p.as_object_mut() {
+            obj.insert(
+                "code".into(),
+                serde_json::Value::String(format!("3.{:06}", 100_000 + i)),
+            );
+            obj.insert(
+                "name".into(),
+                serde_json::Value::String(format!(
+                    "{action} – {name} (mẫu {})",
+                    i / (demo.len() * actions.len()) + 1
+                )),
+            );
+            let communes = obj
+                .get("agency_codes")
+                .and_then(|a| a.as_array())
+                .is_some_and(|a| a.iter().any(|x| x == "{communes}"));
+            if communes {
+                obj.insert("agency_codes".into(), serde_json::json!(["135.31.90.H13"]));
+            }
+        }
+        out.push(p);
+    }
+    Ok(serde_json::Value::Array(out))
+}
+
+/// W3: catalog searches over 2,000 procedures.
+async fn search(opts: &Options) -> Result<Report, BenchError> {
+    let (t, count) = if opts.url.is_some() {
+        (target(opts, "search").await?, 0)
+    } else {
+        let dir = fresh_dir("search")?;
+        let file = dir.join("catalog.json");
+        let catalog = generated_catalog(2_000 - 32)?;
+        std::fs::write(
+            &file,
+            serde_json::to_vec(&catalog).map_err(|e| BenchError::Server(e.to_string()))?,
+        )?;
+        let mut cmd = tokio::process::Command::new(&opts.exe);
+        cmd.arg("--data-dir")
+            .arg(&dir)
+            .args(["import", "procedures"])
+            .arg(&file);
+        if let Some(url) = &opts.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let status = cmd.stdout(std::process::Stdio::null()).status().await?;
+        if !status.success() {
+            return Err(BenchError::Server("catalog import failed".into()));
+        }
+        let server = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+        (
+            Target {
+                addr: server.addr.clone(),
+                server: Some(server),
+                engine: "sqlite".into(),
+            },
+            2_000,
+        )
+    };
+    let queries = [
+        "cap+giay+phep+xay+dung",
+        "khai+sinh",
+        "l%C3%BD+l%E1%BB%8Bch+t%C6%B0+ph%C3%A1p",
+        "dang+ky+kinh+doanh",
+        "giay+phep+lai+xe",
+        "ch%E1%BB%A9ng+th%E1%BB%B1c",
+        "gia+han",
+        "dat+dai",
+    ];
+    let reqs = queries
+        .iter()
+        .map(|q| get(&t.addr, &format!("/api/v1/procedures?q={q}&limit=20")))
+        .collect();
+    let mut extra = serde_json::Map::new();
+    extra.insert("procedures".into(), count.into());
+    measured(opts, "search", t, reqs, extra).await
+}
+
 /// Runs one workload by name.
 pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchError> {
     match name {
+        "submit" => submit(opts).await,
+        "lookup" => lookup(opts).await,
+        "tracking" => tracking(opts).await,
+        "search" => search(opts).await,
         "healthz" => http_workload(opts, "healthz", "/healthz").await,
         "catalog-agencies" => {
             http_workload(
