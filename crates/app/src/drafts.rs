@@ -159,7 +159,7 @@ pub async fn check_step(
     answers: &Map<String, Value>,
     names: &[String],
 ) -> Result<Vec<FieldError>, AppError> {
-    let communes = dossiers::commune_checker(app).await?;
+    let communes = dossiers::valid_addresses(app, form, answers).await?;
     let exists = |p: &str, c: &str| communes.contains(&(p.to_owned(), c.to_owned()));
     let ctx = lienthong_domain::form::AnswerContext {
         today: app.clock.today(),
