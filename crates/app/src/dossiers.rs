@@ -120,18 +120,35 @@ fn answer_text(answers: &Map<String, Value>, key: &str) -> Option<String> {
 
 /// The `(province, commune)` pairs named by address answers that are real today: a commune
 /// of that province. Only the pairs the answers use are looked up.
-pub async fn valid_addresses(app: &App, form: &lienthong_domain::form::FormDefinition, answers: &Map<String, Value>) -> Result<std::collections::HashSet<(String, String)>, AppError> {
+pub async fn valid_addresses(
+    app: &App,
+    form: &lienthong_domain::form::FormDefinition,
+    answers: &Map<String, Value>,
+) -> Result<std::collections::HashSet<(String, String)>, AppError> {
     let mut out = std::collections::HashSet::new();
     let today = app.clock.today();
     let mut conn = app.db.read().await?;
-    for f in form.fields.iter().filter(|f| f.kind == lienthong_domain::form::FieldKind::Address) {
-        let Some(obj) = answers.get(&f.name).and_then(Value::as_object) else { continue };
-        let get = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or_default().trim().to_owned();
+    for f in form
+        .fields
+        .iter()
+        .filter(|f| f.kind == lienthong_domain::form::FieldKind::Address)
+    {
+        let Some(obj) = answers.get(&f.name).and_then(Value::as_object) else {
+            continue;
+        };
+        let get = |k: &str| {
+            obj.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
         let (province, commune) = (get("province_code"), get("commune_code"));
         if commune.len() != 5 || province.len() != 2 {
             continue;
         }
-        if let Some(unit) = store_org::unit_at(&mut conn, UnitLevel::Commune, &commune, today).await?
+        if let Some(unit) =
+            store_org::unit_at(&mut conn, UnitLevel::Commune, &commune, today).await?
             && unit.parent_code.as_deref() == Some(province.as_str())
         {
             out.insert((province, commune));
@@ -141,12 +158,28 @@ pub async fn valid_addresses(app: &App, form: &lienthong_domain::form::FormDefin
 }
 
 /// Validates answers against a procedure's form, with today's administrative units.
-pub async fn validate_answers(app: &App, form: &lienthong_domain::form::FormDefinition, answers: &Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+pub async fn validate_answers(
+    app: &App,
+    form: &lienthong_domain::form::FormDefinition,
+    answers: &Map<String, Value>,
+) -> Result<Map<String, Value>, AppError> {
     let communes = valid_addresses(app, form, answers).await?;
     let exists = |p: &str, c: &str| communes.contains(&(p.to_owned(), c.to_owned()));
-    let ctx = AnswerContext { today: app.clock.today(), commune_exists: &exists };
+    let ctx = AnswerContext {
+        today: app.clock.today(),
+        commune_exists: &exists,
+    };
     form.validate(answers, &ctx).map_err(|issues| {
-        AppError::Validation(issues.into_iter().map(|i| FieldError { field: i.field, vi: i.vi, en: i.en }).collect())
+        AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError {
+                    field: i.field,
+                    vi: i.vi,
+                    en: i.en,
+                })
+                .collect(),
+        )
     })
 }
 

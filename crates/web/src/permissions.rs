@@ -16,6 +16,8 @@ pub enum Permission {
     AccountAdmin,
     /// A citizen or organisation account.
     Applicant,
+    /// An administrator (role `admin`).
+    CatalogAdmin,
     /// The applicant of the dossier, or an official of its agency (not clerks).
     DossierReader,
 }
@@ -72,6 +74,13 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/account", Permission::Authenticated),
     r("GET", "/office", Permission::Official),
     r("GET", "/office/audit", Permission::AuditReader),
+    r("GET", "/office/procedures", Permission::CatalogAdmin),
+    r("GET", "/office/procedures/{code}", Permission::CatalogAdmin),
+    r(
+        "POST",
+        "/office/procedures/{code}",
+        Permission::CatalogAdmin,
+    ),
     r("POST", "/procedures/{code}/apply", Permission::Applicant),
     r("GET", "/drafts/{id}", Permission::Applicant),
     r("GET", "/drafts/{id}/files", Permission::Applicant),

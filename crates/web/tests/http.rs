@@ -1269,3 +1269,129 @@ async fn drafts_belong_to_their_owner_and_hostile_text_is_shown_safely() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn administrators_version_procedures_in_the_office() {
+    let w = web().await;
+    let admin = format!(
+        "lt_session={}",
+        w.login("admin@000.00.00.H13", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    let list = w.get("/office/procedures", &[("cookie", &admin)]).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Đăng ký khai sinh"));
+    let form = w
+        .get("/office/procedures/1.001193", &[("cookie", &admin)])
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let token = form_token(&form.body);
+    let form_json = form
+        .body
+        .split("name=\"form\" rows=\"12\" spellcheck=\"false\">")
+        .nth(1)
+        .unwrap()
+        .split("</textarea>")
+        .next()
+        .unwrap();
+    let form_json = form_json
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let body = |name: &str, fees: &str, day: &str| {
+        format!(
+            "csrf_token={token}&name={}&working_days=0%2C5&online_level=4&online_mode=full&fees={}&legal_basis={}&form={}&valid_from={day}",
+            urlencode(name),
+            urlencode(fees),
+            urlencode("Luật Hộ tịch số 60/2014/QH13"),
+            urlencode(&form_json)
+        )
+    };
+    let bad = w
+        .post(
+            "/office/procedures/1.001193",
+            "application/x-www-form-urlencoded",
+            body("Đăng ký khai sinh", "lệ phí | không rõ", "2026-12-01"),
+            &[("cookie", &admin)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("Mỗi dòng phí"));
+    let ok = w
+        .post(
+            "/office/procedures/1.001193",
+            "application/x-www-form-urlencoded",
+            body("Đăng ký khai sinh (trực tuyến)", "Lệ phí | 0", "2026-12-01"),
+            &[("cookie", &admin)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(ok.body.contains("Đã lưu phiên bản 2"), "{}", ok.body);
+    // Today the old version is still in force; the new one starts on 2026-12-01.
+    let api = w.get("/api/v1/procedures/1.001193", &[]).await.json();
+    assert_eq!(
+        (api["name"].as_str(), api["version"].as_i64()),
+        (Some("Đăng ký khai sinh"), Some(1))
+    );
+    let citizen = format!(
+        "lt_session={}",
+        w.login("citizen1", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    assert_eq!(
+        w.get("/office/procedures", &[("cookie", &citizen)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // A commune's administrator cannot change what every commune shares.
+    let commune = format!(
+        "lt_session={}",
+        w.login("admin@135.31.90.H13", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    let commune_form = w
+        .get("/office/procedures/1.001193", &[("cookie", &commune)])
+        .await;
+    let commune_token = form_token(&commune_form.body);
+    let tampered = body("Đổi tên", "Lệ phí | 0", "2026-12-15").replace(
+        &format!("csrf_token={token}"),
+        &format!("csrf_token={commune_token}"),
+    );
+    let refused = w
+        .post(
+            "/office/procedures/1.001193",
+            "application/x-www-form-urlencoded",
+            tampered,
+            &[("cookie", &commune)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let dept_clerk = format!(
+        "lt_session={}",
+        w.login("clerk@000.00.04.H13", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    assert_eq!(
+        w.get("/office/procedures/1.001193", &[("cookie", &dept_clerk)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let missing = w.get("/procedures/9.999999", &[]).await;
+    assert!(
+        missing.body.contains("href=\"/procedures\""),
+        "404 links to the search"
+    );
+}

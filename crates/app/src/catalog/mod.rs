@@ -58,6 +58,17 @@ pub async fn import(
 ) -> Result<CatalogImport, AppError> {
     if let Some(caller) = caller {
         authorize(caller, Action::ManageCatalog, None)?;
+        // An administrator may change a procedure only if every receiving agency is theirs
+        // or under theirs: a commune cannot change what all communes of the province share.
+        let mut checked = std::collections::HashSet::new();
+        for p in procedures {
+            for code in &p.agency_codes {
+                if checked.insert(code.clone()) {
+                    let scope = crate::org::agency_scope(app, code).await?;
+                    authorize(caller, Action::ManageCatalog, Some(&scope))?;
+                }
+            }
+        }
     }
     for (i, p) in procedures.iter().enumerate() {
         let issues = p.check();

@@ -244,15 +244,19 @@ pub async fn detail(
     let published = match catalog::procedure(&state.app, &code, None).await {
         Ok(p) => p,
         Err(AppError::NotFound(_)) => {
-            return error_page(
+            return super::error_page_with_link(
                 &auth,
                 &path,
                 StatusCode::NOT_FOUND,
                 ("Không có thủ tục này", "No such procedure"),
                 (
-                    "Mã thủ tục không đúng hoặc thủ tục đã hết hiệu lực. Hãy tìm thủ tục theo tên tại trang Tìm thủ tục hành chính (/procedures).",
-                    "The code is wrong or the procedure is no longer in force. Search by name on the Find a procedure page (/procedures).",
+                    "Mã thủ tục không đúng hoặc thủ tục đã hết hiệu lực.",
+                    "The code is wrong or the procedure is no longer in force.",
                 ),
+                Some((
+                    "/procedures",
+                    ("Tìm thủ tục theo tên", "Search procedures by name"),
+                )),
             );
         }
         Err(e) => {

@@ -2,6 +2,7 @@
 
 mod apply;
 mod catalog;
+mod catalog_admin;
 mod dossiers;
 mod layout;
 mod office;
@@ -53,6 +54,11 @@ pub fn router() -> Router<AppState> {
         .route("/session/extend", post(dossiers::extend))
         .route("/office", get(office::landing))
         .route("/office/audit", get(office::audit))
+        .route("/office/procedures", get(catalog_admin::list))
+        .route(
+            "/office/procedures/{code}",
+            get(catalog_admin::edit).post(catalog_admin::save),
+        )
         .route("/lang/{tag}", get(switch_lang))
         .route("/static/app.css", get(stylesheet))
         .route("/static/session.js", get(session_script))
@@ -84,6 +90,7 @@ struct ErrorPage {
     layout: Layout,
     heading: String,
     message: String,
+    extra: Option<(String, String)>,
 }
 
 /// An HTML error page in the caller's language.
@@ -94,11 +101,24 @@ pub fn error_page(
     heading: (&str, &str),
     message: (&str, &str),
 ) -> Response {
+    error_page_with_link(auth, path, status, heading, message, None)
+}
+
+/// An HTML error page with a link that helps the reader on (e.g. to the search page).
+pub fn error_page_with_link(
+    auth: &Auth,
+    path: &str,
+    status: StatusCode,
+    heading: (&str, &str),
+    message: (&str, &str),
+    link: Option<(&str, (&str, &str))>,
+) -> Response {
     let lang = auth.lang;
     let page = ErrorPage {
         layout: Layout::new(auth, path, lang.pick(heading.0, heading.1)),
         heading: lang.pick(heading.0, heading.1).to_owned(),
         message: lang.pick(message.0, message.1).to_owned(),
+        extra: link.map(|(href, text)| (href.to_owned(), lang.pick(text.0, text.1).to_owned())),
     };
     render(status, &page)
 }

@@ -137,13 +137,19 @@ pub async fn landing(State(state): State<AppState>, auth: Auth) -> Response {
                 .map(|a| a.name),
             Err(_) => None,
         };
-        let link = matches!(g.role, Role::Admin | Role::Auditor).then(|| {
-            (
+        let link = match g.role {
+            Role::Admin => Some((
+                "/office/procedures".to_owned(),
+                lang.pick("Quản lý danh mục thủ tục", "Manage the procedure catalog")
+                    .to_owned(),
+            )),
+            Role::Auditor => Some((
                 "/office/audit".to_owned(),
                 lang.pick("Xem nhật ký kiểm tra", "View the audit log")
                     .to_owned(),
-            )
-        });
+            )),
+            _ => None,
+        };
         roles.push(RoleCard {
             label: lang.pick(g.role.label_vi(), g.role.label_en()).to_owned(),
             agency_code: g.agency_code.clone(),
