@@ -386,3 +386,50 @@ fn a_wrong_setting_names_its_source_and_the_expected_form() {
     let ok = run(dir.path(), &["migrate"]);
     assert!(ok.status.success(), "{}", text(&ok));
 }
+
+#[test]
+fn procedures_export_and_import_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/catalog/procedures_demo.json");
+    let json = std::fs::read_to_string(&catalog)
+        .unwrap()
+        .replace("\"{communes}\"", "\"135.31.90.H13\"");
+    let file = dir.path().join("catalog.json");
+    std::fs::write(&file, json).unwrap();
+    let first = run(
+        dir.path(),
+        &["import", "procedures", file.to_str().unwrap()],
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("32 mới/new"), "{}", text(&first));
+    for format in ["json", "csv"] {
+        let out = dir.path().join(format!("export.{format}"));
+        let e = run(
+            dir.path(),
+            &[
+                "export",
+                "procedures",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(e.status.success(), "{}", text(&e));
+        let again = run(dir.path(), &["import", "procedures", out.to_str().unwrap()]);
+        assert!(
+            text(&again).contains("32 không đổi/unchanged"),
+            "{format}: {}",
+            text(&again)
+        );
+    }
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "code,name\n1.000001,x\n").unwrap();
+    let e = run(dir.path(), &["import", "procedures", bad.to_str().unwrap()]);
+    assert!(
+        !e.status.success() && text(&e).contains("bad.csv:1:1"),
+        "{}",
+        text(&e)
+    );
+}
