@@ -21,8 +21,12 @@ use lienthong_domain::{
 };
 use serde_json::{Map, Value};
 
-use super::{Layout, error_page, render, today};
-use crate::{AppState, auth::Auth, csrf};
+use super::{
+    Layout, error_page,
+    posted::{self, Posted},
+    render, today,
+};
+use crate::{AppState, auth::Auth};
 
 fn see_other(to: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
@@ -49,10 +53,6 @@ fn require_applicant(auth: &Auth, path: &str) -> Option<Response> {
             ),
         )),
     }
-}
-
-fn csrf_ok(auth: &Auth, headers: &HeaderMap, token: &str) -> bool {
-    auth.csrf_token().is_some_and(|t| csrf::same(t, token)) && csrf::same_origin(headers)
 }
 
 fn forged(auth: &Auth, path: &str) -> Response {
@@ -119,13 +119,8 @@ pub async fn start(
     if let Some(r) = require_applicant(&auth, &path) {
         return r;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    if !csrf_ok(&auth, &headers, token) {
+    let form = Posted::parse(&body);
+    if !form.csrf_ok(&auth, &headers) {
         return forged(&auth, &path);
     }
     match drafts::start(&state.app, &auth.caller, &code).await {
@@ -571,15 +566,11 @@ pub async fn save(
     if let Some(r) = require_applicant(&auth, &path) {
         return r;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    if !csrf_ok(&auth, &headers, &token) {
+    let form = Posted::parse(&body);
+    if !form.csrf_ok(&auth, &headers) {
         return forged(&auth, &path);
     }
+    let pairs = form.pairs();
     let nav = pairs
         .iter()
         .find(|(k, _)| k == "_nav")
@@ -615,7 +606,7 @@ pub async fn save(
             None => return see_other(&format!("/drafts/{id}")),
         }
     };
-    let answers = posted_answers(&fields, &pairs);
+    let answers = posted_answers(&fields, pairs);
     if let Err(e) = drafts::save(&state.app, &auth.caller, &mut draft, answers, &step).await {
         return problem_page(&auth, &path, &e);
     }
@@ -840,7 +831,7 @@ pub async fn upload(
         let name = field.name().unwrap_or_default().to_owned();
         if name == "csrf_token" {
             let token = field.text().await.unwrap_or_default();
-            verified = csrf_ok(&auth, &headers, &token);
+            verified = posted::token_ok(&auth, &headers, &token);
             continue;
         }
         if !verified {
@@ -950,15 +941,9 @@ pub async fn remove(
     if let Some(r) = require_applicant(&auth, &path) {
         return r;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    if !csrf_ok(&auth, &headers, &get("csrf_token")) {
+    let form = Posted::parse(&body);
+    let get = |k: &str| form.get(k);
+    if !form.csrf_ok(&auth, &headers) {
         return forged(&auth, &path);
     }
     match drafts::load(&state.app, &auth.caller, &id).await {
@@ -990,15 +975,9 @@ pub async fn files_done(
     if let Some(r) = require_applicant(&auth, &path) {
         return r;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    if !csrf_ok(&auth, &headers, &get("csrf_token")) {
+    let form = Posted::parse(&body);
+    let get = |k: &str| form.get(k);
+    if !form.csrf_ok(&auth, &headers) {
         return forged(&auth, &path);
     }
     let (mut draft, p) = match load(&state, &auth, &id).await {
@@ -1198,13 +1177,8 @@ pub async fn submit(
     if let Some(r) = require_applicant(&auth, &path) {
         return r;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    if !csrf_ok(&auth, &headers, &token) {
+    let form = Posted::parse(&body);
+    if !form.csrf_ok(&auth, &headers) {
         return forged(&auth, &path);
     }
     match drafts::submit(&state.app, &auth.caller, &auth.audit(), &id).await {

@@ -17,8 +17,8 @@ use lienthong_domain::{
     catalog::{Fee, OnlineMode, Procedure, ProcessingTime},
 };
 
-use super::{Layout, error_page, render};
-use crate::{AppState, auth::Auth, csrf};
+use super::{Layout, error_page, posted::Posted, render};
+use crate::{AppState, auth::Auth};
 
 fn guard(auth: &Auth, path: &str) -> Option<Response> {
     if auth.caller.principal().is_none() {
@@ -220,19 +220,9 @@ pub async fn save(
     if let Some(r) = guard(&auth, &path) {
         return r;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    if !(auth
-        .csrf_token()
-        .is_some_and(|t| csrf::same(t, &get("csrf_token")))
-        && csrf::same_origin(&headers))
-    {
+    let form = Posted::parse(&body);
+    let get = |k: &str| form.get(k);
+    if !form.csrf_ok(&auth, &headers) {
         return error_page(
             &auth,
             &path,

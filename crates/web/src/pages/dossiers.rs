@@ -11,8 +11,8 @@ use lienthong_app::{AppError, dossiers, drafts};
 use lienthong_domain::{Lang, clock::from_micros, dossier::Status};
 use serde::Deserialize;
 
-use super::{Layout, error_page, render, safe_next};
-use crate::{AppState, auth::Auth, csrf};
+use super::{Layout, error_page, posted::Posted, render, safe_next};
+use crate::{AppState, auth::Auth};
 
 fn when(us: i64) -> String {
     from_micros(us)
@@ -264,22 +264,11 @@ pub async fn track(
 
 /// `POST /session/extend`: the session was slid forward by the request itself; go back.
 pub async fn extend(auth: Auth, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let form = Posted::parse(&body);
     if auth.caller.principal().is_none() {
         return Redirect::to("/login").into_response();
     }
-    if !(auth
-        .csrf_token()
-        .is_some_and(|t| csrf::same(t, &get("csrf_token")))
-        && csrf::same_origin(&headers))
-    {
+    if !form.csrf_ok(&auth, &headers) {
         return error_page(
             &auth,
             "/session/extend",
@@ -288,7 +277,7 @@ pub async fn extend(auth: Auth, headers: HeaderMap, body: axum::body::Bytes) -> 
             ("Hãy mở lại trang.", "Reopen the page."),
         );
     }
-    let mut r = Redirect::to(&safe_next(Some(&get("next")), "/my")).into_response();
+    let mut r = Redirect::to(&safe_next(Some(&form.get("next")), "/my")).into_response();
     *r.status_mut() = StatusCode::SEE_OTHER;
     r
 }

@@ -6,6 +6,7 @@ mod catalog_admin;
 mod dossiers;
 mod layout;
 mod office;
+mod posted;
 mod register;
 mod session;
 
