@@ -12,6 +12,7 @@ pub mod error;
 pub mod form;
 pub mod identity;
 pub mod lang;
+pub mod lunar;
 pub mod org;
 pub mod redact;
 pub mod role;
