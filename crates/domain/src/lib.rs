@@ -5,6 +5,7 @@
 //! the tamper-evident audit chain and the injected [`clock::Clock`].
 
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod dossier;

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 mod db;
 pub mod dossiers;

@@ -64,6 +64,8 @@ pub const ROUTES: &[RouteSpec] = &[
         Permission::DossierReader,
     ),
     r("GET", "/api/v1/tracking", Permission::Public),
+    r("GET", "/api/v1/calendar/due", Permission::Public),
+    r("GET", "/api/v1/calendar/holidays", Permission::Public),
     r("GET", "/api/v1/admin-units", Permission::Public),
     r("GET", "/api/v1/agencies", Permission::Public),
     r("GET", "/api/v1/agencies/{code}", Permission::Public),

@@ -1395,3 +1395,27 @@ async fn administrators_version_procedures_in_the_office() {
         "404 links to the search"
     );
 }
+
+#[tokio::test]
+async fn calendar_api_follows_the_contract() {
+    let w = web().await;
+    let holidays = w.get("/api/v1/calendar/holidays?year=2026", &[]).await;
+    assert_eq!(holidays.status, StatusCode::OK);
+    insta::assert_json_snapshot!("holidays_2026", holidays.json());
+    let due = w
+        .get(
+            "/api/v1/calendar/due?from=2026-11-27T09:00:00%2B07:00&working_days=1",
+            &[],
+        )
+        .await;
+    assert_eq!(due.status, StatusCode::OK);
+    insta::assert_json_snapshot!("due_friday_one_day", due.json());
+    for bad in [
+        "/api/v1/calendar/due?from=yesterday&working_days=1",
+        "/api/v1/calendar/due?from=2026-11-27T09:00:00Z&working_days=-1",
+        "/api/v1/calendar/holidays?year=twenty",
+    ] {
+        let r = w.get(bad, &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod auth;
+mod calendar;
 mod catalog;
 pub(crate) mod dossiers;
 pub(crate) use catalog::parse_level;
@@ -27,7 +28,8 @@ use crate::AppState;
         (name = "auth", description = "Authentication"),
         (name = "organisation", description = "Administrative units and agencies"),
         (name = "catalog", description = "Administrative procedures"),
-        (name = "dossiers", description = "Dossier submission, reading and tracking")
+        (name = "dossiers", description = "Dossier submission, reading and tracking"),
+        (name = "calendar", description = "Working days and holidays")
     ),
     components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
     modifiers(&BearerScheme)
@@ -70,6 +72,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::receipt))
         .routes(routes!(dossiers::track))
+        .routes(routes!(calendar::due))
+        .routes(routes!(calendar::holidays))
         .routes(routes!(org::admin_units))
         .routes(routes!(org::agencies))
         .routes(routes!(org::agency))
