@@ -1214,3 +1214,67 @@ async fn the_applicant_gets_one_acknowledgement_email_through_smtp() {
         "the retry delivered it"
     );
 }
+
+async fn drafts_resume_anywhere_and_send_only_once(t: TestApp) {
+    use lienthong_app::{dossiers::UploadedFile, drafts};
+    demo::ensure_demo(&t.app).await.unwrap();
+    let citizen = login(&t, "citizen4").await;
+    let draft = drafts::start(&t.app, &citizen, "2.000488").await.unwrap();
+    // Another device (a new login) resumes the same draft.
+    let elsewhere = login(&t, "citizen4").await;
+    let mut resumed = drafts::start(&t.app, &elsewhere, "2.000488").await.unwrap();
+    assert_eq!(resumed.id, draft.id);
+    drafts::save(&t.app, &elsewhere, &mut resumed, lltp_answers(), "files")
+        .await
+        .unwrap();
+    let procedure = lienthong_app::catalog::procedure(&t.app, "2.000488", None)
+        .await
+        .unwrap()
+        .procedure;
+    for slot in ["to_khai", "giay_to_tuy_than"] {
+        let blob = stored(&t, b"%PDF-1.7 draft file").await;
+        let file = UploadedFile {
+            slot: slot.into(),
+            file_name: format!("{slot}.pdf"),
+            declared_type: None,
+            blob,
+        };
+        drafts::add_file(&t.app, &elsewhere, &mut resumed, &procedure, file)
+            .await
+            .unwrap();
+    }
+    let lying = UploadedFile {
+        slot: "to_khai".into(),
+        file_name: "x.png".into(),
+        declared_type: None,
+        blob: stored(&t, b"%PDF-1.7 x").await,
+    };
+    assert!(matches!(
+        drafts::add_file(&t.app, &elsewhere, &mut resumed, &procedure, lying).await,
+        Err(AppError::Validation(_))
+    ));
+    assert!(matches!(
+        drafts::load(&t.app, &login(&t, "citizen5").await, &draft.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    let sent = drafts::submit(&t.app, &citizen, &AuditCtx::cli(), &draft.id)
+        .await
+        .unwrap();
+    assert!(sent.row.code.starts_with("000.00.04.H13-"));
+    // A second click finds no draft; the dossier exists once, keyed by the draft.
+    assert!(matches!(
+        drafts::submit(&t.app, &citizen, &AuditCtx::cli(), &draft.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    let mine = lienthong_app::dossiers::mine(&t.app, &citizen)
+        .await
+        .unwrap();
+    let key = format!("draft:{}", draft.id);
+    assert_eq!(
+        mine.iter()
+            .filter(|d| d.row.idempotency_key.as_deref() == Some(key.as_str()))
+            .count(),
+        1
+    );
+}
+on_both_engines!(drafts_resume_anywhere_and_send_only_once);

@@ -1419,3 +1419,83 @@ async fn calendar_api_follows_the_contract() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn the_eligibility_question_comes_first_and_a_no_explains_why() {
+    let w = web().await;
+    let me = format!(
+        "lt_session={}",
+        w.login("citizen3", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    let page = w.get("/procedures/1.000894", &[("cookie", &me)]).await;
+    let token = form_token(&page.body);
+    let started = w
+        .post(
+            "/procedures/1.000894/apply",
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}"),
+            &[("cookie", &me)],
+        )
+        .await;
+    let draft = started.headers["location"].to_str().unwrap().to_owned();
+    let first = w.get(&draft, &[("cookie", &me)]).await;
+    assert_eq!(
+        first.headers["location"].to_str().unwrap(),
+        format!("{draft}/eligibility")
+    );
+    let question = w
+        .get(&format!("{draft}/eligibility"), &[("cookie", &me)])
+        .await;
+    assert!(
+        question.body.contains("đủ tuổi kết hôn"),
+        "{}",
+        question.body
+    );
+    let none = w
+        .post(
+            &format!("{draft}/eligibility"),
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}"),
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let no = w
+        .post(
+            &format!("{draft}/eligibility"),
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}&_eligible=no"),
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(no.status, StatusCode::OK);
+    assert!(no.body.contains("chưa đăng ký kết hôn được"), "{}", no.body);
+    let yes = w
+        .post(
+            &format!("{draft}/eligibility"),
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}&_eligible=yes"),
+            &[("cookie", &me)],
+        )
+        .await;
+    assert_eq!(
+        yes.headers["location"].to_str().unwrap(),
+        format!("{draft}/q1")
+    );
+    // A new session (another device) resumes where the citizen stopped.
+    let again = format!(
+        "lt_session={}",
+        w.login("citizen3", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    let resume = w.get(&draft, &[("cookie", &again)]).await;
+    assert_eq!(
+        resume.headers["location"].to_str().unwrap(),
+        format!("{draft}/q1")
+    );
+}
