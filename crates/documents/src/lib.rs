@@ -4,9 +4,11 @@
 //! that the documents print and extract (`pdftotext`) with correct diacritics. Layouts follow
 //! the forms of TT 01/2018/TT-VPCP.
 
+mod blank_form;
 mod layout;
 mod receipt;
 
+pub use blank_form::{BlankQuestion, blank_form_pdf};
 pub use receipt::{ReceiptData, receipt_pdf};
 
 /// A document could not be produced.

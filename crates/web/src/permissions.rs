@@ -84,6 +84,11 @@ pub const ROUTES: &[RouteSpec] = &[
         Permission::CatalogAdmin,
     ),
     r("POST", "/procedures/{code}/apply", Permission::Applicant),
+    r(
+        "GET",
+        "/procedures/{code}/templates/{slot}",
+        Permission::Public,
+    ),
     r("GET", "/drafts/{id}", Permission::Applicant),
     r("GET", "/drafts/{id}/files", Permission::Applicant),
     r("POST", "/drafts/{id}/files", Permission::Applicant),

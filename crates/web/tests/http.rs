@@ -238,7 +238,11 @@ async fn every_route_declares_a_permission_and_every_declared_route_exists() {
         } else {
             "000.00.00.H13"
         };
-        let path = r.path.replace("{code}", code).replace("{tag}", "en");
+        let path = r
+            .path
+            .replace("{code}", code)
+            .replace("{tag}", "en")
+            .replace("{slot}", "to_khai");
         let method = Method::from_bytes(r.method.as_bytes()).unwrap();
         let reply = w
             .send(
@@ -925,6 +929,22 @@ async fn catalog_pages_render_search_results_and_procedures() {
     let missing = w.get("/procedures/9.999999", &[]).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("/procedures"));
+    let birth = w.get("/procedures/1.001193", &[]).await;
+    assert!(
+        birth
+            .body
+            .contains("/procedures/1.001193/templates/to_khai"),
+        "template link"
+    );
+    let template = w.get("/procedures/1.001193/templates/to_khai", &[]).await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert_eq!(template.headers["content-type"], "application/pdf");
+    assert_eq!(
+        w.get("/procedures/1.001193/templates/giay_chung_sinh", &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let hostile = w
         .get("/procedures?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", &[])
         .await;

@@ -253,3 +253,34 @@ pub async fn run_index_sync(app: App) {
         }
     }
 }
+
+/// The printable blank form of a required document that has a template, as a PDF
+/// (file name, bytes). The questions come from the procedure's e-form.
+pub async fn template_pdf(
+    app: &App,
+    code: &str,
+    slot: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let p = procedure(app, code, None).await?.procedure;
+    let doc = p
+        .required_documents
+        .iter()
+        .find(|d| d.slot == slot)
+        .ok_or_else(|| AppError::NotFound(slot.to_owned()))?;
+    let title = doc
+        .template
+        .clone()
+        .ok_or_else(|| AppError::NotFound(slot.to_owned()))?;
+    let questions: Vec<lienthong_documents::BlankQuestion> = p
+        .form
+        .fields
+        .iter()
+        .map(|f| lienthong_documents::BlankQuestion {
+            label: f.label.clone(),
+            choices: f.options.iter().map(|o| o.label.clone()).collect(),
+        })
+        .collect();
+    let pdf = lienthong_documents::blank_form_pdf(&title, &p.name, &questions)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((format!("mau-{}-{}.pdf", p.code, slot), pdf))
+}

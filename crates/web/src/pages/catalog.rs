@@ -227,7 +227,7 @@ struct ProcedurePage {
     mode_label: &'static str,
     mode_help: &'static str,
     applicants: Option<String>,
-    documents: Vec<(String, &'static str, u8, bool)>,
+    documents: Vec<(String, &'static str, u8, bool, Option<String>)>,
     legal_basis: Vec<String>,
     online: bool,
     applicant: bool,
@@ -324,7 +324,11 @@ pub async fn detail(
                     lang.pick("Bản chính để đối chiếu", "Original, to compare")
                 }
             };
-            (d.name.clone(), form, d.count, d.required)
+            let template = d
+                .template
+                .as_ref()
+                .map(|_| format!("/procedures/{}/templates/{}", p.code, d.slot));
+            (d.name.clone(), form, d.count, d.required, template)
         })
         .collect();
     let applicant = auth.caller.principal().is_some_and(|x| {
@@ -367,5 +371,44 @@ mod tests {
         assert_eq!(days_label(0.5, Lang::Vi), "0,5 ngày làm việc");
         assert_eq!(days_label(15.0, Lang::Vi), "15 ngày làm việc");
         assert_eq!(days_label(1.0, Lang::En), "1 working day");
+    }
+}
+
+/// `GET /procedures/{code}/templates/{slot}`: the printable blank form of a document.
+pub async fn template(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((code, slot)): Path<(String, String)>,
+) -> Response {
+    use axum::response::IntoResponse;
+    match catalog::template_pdf(&state.app, &code, &slot).await {
+        Ok((name, pdf)) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (
+                    axum::http::header::CACHE_CONTROL,
+                    "public, max-age=3600".to_owned(),
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(_) => error_page(
+            &auth,
+            &format!("/procedures/{code}"),
+            StatusCode::NOT_FOUND,
+            ("Không có mẫu này", "No such template"),
+            (
+                "Giấy tờ này không có mẫu tờ khai để tải về.",
+                "This document has no downloadable template.",
+            ),
+        ),
     }
 }

@@ -36,6 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/procedures", get(catalog::search))
         .route("/procedures/{code}", get(catalog::detail))
         .route("/procedures/{code}/apply", post(apply::start))
+        .route(
+            "/procedures/{code}/templates/{slot}",
+            get(catalog::template),
+        )
         .route("/drafts/{id}", get(apply::resume))
         .route(
             "/drafts/{id}/files",
