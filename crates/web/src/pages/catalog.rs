@@ -359,21 +359,6 @@ pub async fn detail(
     render(StatusCode::OK, &view)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_and_times_read_the_vietnamese_way() {
-        assert_eq!(vnd(0), "0");
-        assert_eq!(vnd(2000), "2.000");
-        assert_eq!(vnd(1_350_000), "1.350.000");
-        assert_eq!(days_label(0.5, Lang::Vi), "0,5 ngày làm việc");
-        assert_eq!(days_label(15.0, Lang::Vi), "15 ngày làm việc");
-        assert_eq!(days_label(1.0, Lang::En), "1 working day");
-    }
-}
-
 /// `GET /procedures/{code}/templates/{slot}`: the printable blank form of a document.
 pub async fn template(
     State(state): State<AppState>,
@@ -410,5 +395,20 @@ pub async fn template(
                 "This document has no downloadable template.",
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_times_read_the_vietnamese_way() {
+        assert_eq!(vnd(0), "0");
+        assert_eq!(vnd(2000), "2.000");
+        assert_eq!(vnd(1_350_000), "1.350.000");
+        assert_eq!(days_label(0.5, Lang::Vi), "0,5 ngày làm việc");
+        assert_eq!(days_label(15.0, Lang::Vi), "15 ngày làm việc");
+        assert_eq!(days_label(1.0, Lang::En), "1 working day");
     }
 }
