@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const axeSource = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 export async function startServer() {
-  const bin = process.env.LIENTHONG_BIN ?? join(here, '../target/debug/lienthong');
+  const bin = process.env.E2E_SERVER_BIN ?? join(here, '../target/debug/lienthong');
   const dir = mkdtempSync(join(tmpdir(), 'lienthong-e2e-'));
   const child = spawn(bin, ['--data-dir', dir, 'serve', '--demo', '--listen', '127.0.0.1:0'], {
     env: { ...process.env, LIENTHONG_LOG_FORMAT: 'json', LIENTHONG_LOGIN_PER_MINUTE: '1000' },
