@@ -178,37 +178,8 @@ fn report(
 
 async fn http_workload(opts: &Options, name: &str, path: &str) -> Result<Report, BenchError> {
     let t = target(opts, name).await?;
-    let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);
-    let (ceiling_samples, _, secs) = closed_loop(
-        &t.addr,
-        get(&t.addr, "/healthz"),
-        opts.concurrency,
-        opts.warmup,
-        opts.duration,
-    )
-    .await?;
-    let ceiling = ceiling_samples.len() as f64 / secs;
-    let (samples, errors, secs) = closed_loop(
-        &t.addr,
-        get(&t.addr, path),
-        opts.concurrency,
-        opts.warmup,
-        opts.duration,
-    )
-    .await?;
-    let mut r = report(name, &t.engine, opts.concurrency, &samples, errors, secs);
-    r.rss_mb_before = rss_before;
-    r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
-    r.ceiling_throughput = ceiling;
-    r.ratio = if ceiling > 0.0 {
-        r.throughput / ceiling
-    } else {
-        0.0
-    };
-    if let Some(s) = t.server {
-        s.stop().await;
-    }
-    Ok(r)
+    let request = get(&t.addr, path);
+    measured(opts, name, t, vec![request], serde_json::Map::new()).await
 }
 
 /// Start-up: spawn to ready on a fresh data dir (creating the demo province) and on the same
