@@ -402,7 +402,8 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
         .map_or_else(|| row.agency_code.clone(), |a| a.name);
     let files = store::files(&mut conn, &row.id).await?;
     let history = store::history(&mut conn, &row.id).await?;
-    let _ = caller;
+    drop(conn);
+    let allowed_actions = crate::processing::allowed_actions(app, caller, &row).await?;
     Ok(DossierView {
         row,
         status,
@@ -410,7 +411,7 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
         agency_name,
         files,
         history,
-        allowed_actions: Vec::new(),
+        allowed_actions,
     })
 }
 

@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 pub mod notify;
 pub mod org;
+pub mod processing;
 pub mod refdata;
 pub mod secrets;
 

@@ -18,6 +18,7 @@ pub mod org;
 pub mod redact;
 pub mod role;
 pub mod text;
+pub mod workflow;
 
 pub use error::DomainError;
 pub use lang::Lang;

@@ -402,3 +402,26 @@ pub async fn delete_draft(conn: &mut AnyConnection, id: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Moves a dossier to `status` if it is still at `version`; returns whether it was.
+pub async fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+    status: &str,
+    due_date: Option<&str>,
+    now_us: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE dossiers SET status = $1, version = version + 1, due_date = COALESCE($2, due_date), updated_at = $3 \
+         WHERE id = $4 AND version = $5",
+    )
+    .bind(status)
+    .bind(due_date)
+    .bind(now_us)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

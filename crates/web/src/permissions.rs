@@ -20,6 +20,8 @@ pub enum Permission {
     CatalogAdmin,
     /// The applicant of the dossier, or an official of its agency (not clerks).
     DossierReader,
+    /// The role the action names (reception, leader) at the dossier's agency, or its applicant.
+    DossierActor,
 }
 
 /// One route and its permission.
@@ -58,6 +60,11 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/procedures/{code}", Permission::Public),
     r("POST", "/api/v1/dossiers", Permission::Applicant),
     r("GET", "/api/v1/dossiers/{code}", Permission::DossierReader),
+    r(
+        "POST",
+        "/api/v1/dossiers/{code}/actions",
+        Permission::DossierActor,
+    ),
     r(
         "GET",
         "/api/v1/dossiers/{code}/receipt.pdf",

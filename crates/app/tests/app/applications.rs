@@ -309,3 +309,159 @@ async fn drafts_resume_anywhere_and_send_only_once(t: TestApp) {
     );
 }
 on_both_engines!(drafts_resume_anywhere_and_send_only_once);
+
+async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_step(t: TestApp) {
+    use lienthong_app::{
+        dossiers,
+        processing::{ActionRequest, act},
+    };
+    use lienthong_domain::workflow::DossierAction as A;
+    demo::ensure_demo(&t.app).await.unwrap();
+    let ctx = AuditCtx::cli();
+    let citizen = login(&t, "citizen1").await;
+    let (d, _) = dossiers::submit(&t.app, &citizen, &ctx, lltp(&t, None).await)
+        .await
+        .unwrap();
+    let code = d.row.code.clone();
+    assert_eq!(d.allowed_actions, ["withdraw"]);
+    let desk = login(&t, "reception@000.00.04.H13").await;
+    let leader = login(&t, "leader@000.00.04.H13").await;
+    assert_eq!(
+        dossiers::get(&t.app, &desk, &code)
+            .await
+            .unwrap()
+            .allowed_actions,
+        ["accept", "refuse"]
+    );
+    assert!(
+        dossiers::get(&t.app, &leader, &code)
+            .await
+            .unwrap()
+            .allowed_actions
+            .is_empty()
+    );
+    let req = |action, version, note: Option<&str>| ActionRequest {
+        action,
+        version,
+        note: note.map(str::to_owned),
+    };
+    assert!(
+        matches!(
+            act(&t.app, &desk, &ctx, &code, req(A::Accept, 7, None)).await,
+            Err(AppError::Conflict(_))
+        ),
+        "stale version"
+    );
+    assert!(matches!(
+        act(
+            &t.app,
+            &login(&t, "reception@000.00.05.H13").await,
+            &ctx,
+            &code,
+            req(A::Accept, 1, None)
+        )
+        .await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        act(
+            &t.app,
+            &login(&t, "citizen2").await,
+            &ctx,
+            &code,
+            req(A::Withdraw, 1, Some("x"))
+        )
+        .await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        act(&t.app, &citizen, &ctx, &code, req(A::Accept, 1, None)).await,
+        Err(AppError::Forbidden)
+    ));
+    // Friday 20 November 2026, 10:00 + 10 working days = Friday 4 December.
+    let accepted = act(&t.app, &desk, &ctx, &code, req(A::Accept, 1, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        (accepted.status, accepted.row.version),
+        (lienthong_domain::dossier::Status::Accepted, 2)
+    );
+    assert_eq!(accepted.row.due_date.as_deref(), Some("2026-12-04"));
+    assert!(
+        matches!(
+            act(&t.app, &desk, &ctx, &code, req(A::Accept, 2, None)).await,
+            Err(AppError::Conflict(_))
+        ),
+        "not allowed twice"
+    );
+    let v = act(&t.app, &desk, &ctx, &code, req(A::Forward, 2, None))
+        .await
+        .unwrap();
+    let v = act(
+        &t.app,
+        &leader,
+        &ctx,
+        &code,
+        req(A::Approve, v.row.version, Some("Đủ điều kiện")),
+    )
+    .await
+    .unwrap();
+    let v = act(
+        &t.app,
+        &desk,
+        &ctx,
+        &code,
+        req(A::ReturnResult, v.row.version, None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.status.dvcqg_code(), 10);
+    let actions: Vec<&str> = v.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["submit", "accept", "forward", "approve", "return_result"]
+    );
+    assert!(matches!(
+        act(
+            &t.app,
+            &citizen,
+            &ctx,
+            &code,
+            req(A::Withdraw, v.row.version, Some("x"))
+        )
+        .await,
+        Err(AppError::Conflict(_))
+    ));
+    let tracked = dossiers::track(&t.app, &code, "5671").await.unwrap();
+    assert_eq!(tracked.due_date.as_deref(), Some("2026-12-04"));
+    // Refusal needs a reason.
+    let (other, _) = dossiers::submit(&t.app, &citizen, &ctx, lltp(&t, None).await)
+        .await
+        .unwrap();
+    assert!(matches!(
+        act(
+            &t.app,
+            &desk,
+            &ctx,
+            &other.row.code,
+            req(A::Refuse, 1, Some("  "))
+        )
+        .await,
+        Err(AppError::Validation(_))
+    ));
+    let refused = act(
+        &t.app,
+        &desk,
+        &ctx,
+        &other.row.code,
+        req(A::Refuse, 1, Some("Không thuộc thẩm quyền")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        refused.history.last().and_then(|h| h.note.as_deref()),
+        Some("Không thuộc thẩm quyền")
+    );
+    assert_eq!(audit::verify(&t.app).await.unwrap().broken, None);
+}
+on_both_engines!(reception_accepts_with_a_working_day_due_date_and_versions_guard_each_step);

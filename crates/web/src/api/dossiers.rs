@@ -490,3 +490,49 @@ pub async fn receipt(
     )
         .into_response())
 }
+
+/// An action on a dossier.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActionBody {
+    /// `accept`, `refuse`, `forward`, `approve`, `return_result` or `withdraw`.
+    pub action: String,
+    /// The `version` of the dossier the caller saw.
+    pub version: i64,
+    /// Note; the reason for `refuse` and `withdraw`.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Takes an action on a dossier (optimistic concurrency on `version`).
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code")),
+    request_body = ActionBody,
+    responses(
+        (status = 200, body = DossierOut),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn act(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    super::json::ApiJson(body): super::json::ApiJson<ActionBody>,
+) -> Result<Json<DossierOut>, ApiError> {
+    let lang = auth.lang;
+    let action = lienthong_domain::workflow::DossierAction::parse(&body.action).ok_or_else(|| {
+        field_error("action", "Thao tác không hợp lệ: accept, refuse, forward, approve, return_result hoặc withdraw.", "Unknown action: accept, refuse, forward, approve, return_result or withdraw.", lang)
+    })?;
+    let req = lienthong_app::processing::ActionRequest {
+        action,
+        version: body.version,
+        note: body.note,
+    };
+    let view = lienthong_app::processing::act(&state.app, &auth.caller, &auth.audit(), &code, req)
+        .await
+        .map_err(|e| ApiError(e, lang))?;
+    Ok(Json(dossier_out(view)))
+}

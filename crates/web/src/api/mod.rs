@@ -71,6 +71,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::receipt))
+        .routes(routes!(dossiers::act))
         .routes(routes!(dossiers::track))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::holidays))

@@ -383,3 +383,83 @@ async fn the_eligibility_question_comes_first_and_a_no_explains_why() {
         format!("{draft}/q1")
     );
 }
+
+#[tokio::test]
+async fn actions_api_moves_dossiers_and_answers_conflicts() {
+    let w = web().await;
+    let citizen = format!("Bearer {}", w.token("citizen1").await);
+    let good = vec![
+        ("to_khai", "a.pdf", "application/pdf", pdf()),
+        ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+    ];
+    let (ct, body) = multipart(LLTP, &good);
+    let created = w
+        .post(
+            "/api/v1/dossiers",
+            &ct,
+            body,
+            &[("authorization", &citizen)],
+        )
+        .await
+        .json();
+    let code = created["code"].as_str().unwrap().to_owned();
+    assert_eq!(created["allowed_actions"], serde_json::json!(["withdraw"]));
+    let desk = format!("Bearer {}", w.token("reception@000.00.04.H13").await);
+    let path = format!("/api/v1/dossiers/{code}/actions");
+    let stale = w
+        .post(
+            &path,
+            "application/json",
+            r#"{"action":"accept","version":9}"#,
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let unknown = w
+        .post(
+            &path,
+            "application/json",
+            r#"{"action":"teleport","version":1}"#,
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let by_citizen = w
+        .post(
+            &path,
+            "application/json",
+            r#"{"action":"accept","version":1}"#,
+            &[("authorization", &citizen)],
+        )
+        .await;
+    assert_eq!(by_citizen.status, StatusCode::FORBIDDEN);
+    let accepted = w
+        .post(
+            &path,
+            "application/json",
+            r#"{"action":"accept","version":1,"note":"Hồ sơ đầy đủ"}"#,
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let v = accepted.json();
+    assert_eq!(
+        (
+            v["status"].as_str(),
+            v["dvcqg_status"].as_u64(),
+            v["version"].as_i64()
+        ),
+        (Some("accepted"), Some(2), Some(2))
+    );
+    assert_eq!(v["due_date"], "2026-12-04");
+    assert_eq!(v["allowed_actions"], serde_json::json!(["forward"]));
+    let again = w
+        .post(
+            &path,
+            "application/json",
+            r#"{"action":"accept","version":2}"#,
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
