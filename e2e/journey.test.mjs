@@ -133,5 +133,23 @@ test('a citizen applies for a criminal record certificate and tracks it', async 
   await track.waitForSelector('.error-summary');
   await audit(track, 'tracking-error');
   await anon.close();
+  // The reception desk of the agency accepts it; the due date appears.
+  const office = await browser.newContext({ locale: 'vi-VN', bypassCSP: true });
+  const desk = await office.newPage();
+  await desk.goto(`${server.url}/login?next=/office/dossiers`);
+  await desk.fill('#username', 'reception@000.00.04.H13');
+  await desk.fill('#password', 'lienthong-demo');
+  await desk.click('button[type=submit]');
+  await desk.waitForURL(/\/office\/dossiers$/);
+  await audit(desk, 'office-queue');
+  await desk.click(`a[href="/office/dossiers/${code}"]`);
+  await audit(desk, 'office-dossier');
+  await desk.click('button[name=action][value=accept]');
+  await desk.waitForURL(new RegExp(`/office/dossiers/${code.replace(/\./g, '\\.')}$`));
+  assert.match(await desk.textContent('main'), /Được tiếp nhận/);
+  assert.match(await desk.textContent('main'), /\d{4}-\d{2}-\d{2}/);
+  await office.close();
+  await page.goto(`${server.url}/dossiers/${code}`);
+  assert.match(await page.textContent('main'), /Được tiếp nhận/);
   await context.close();
 });

@@ -184,3 +184,31 @@ pub async fn act(
     app.events.poke();
     dossiers::get(app, caller, code).await
 }
+
+/// The work queue of an official: dossiers received by the agencies where the caller holds a
+/// role that reads dossiers, newest first.
+pub async fn queue(app: &App, caller: &Caller) -> Result<Vec<dossiers::DossierView>, AppError> {
+    authorize(caller, Action::ReadDossiers, None)?;
+    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    let mut codes: Vec<&str> = principal
+        .roles
+        .iter()
+        .filter(|g| crate::authz::role_permits(g.role, Action::ReadDossiers))
+        .map(|g| g.agency_code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut rows = Vec::new();
+    {
+        let mut conn = app.db.read().await?;
+        for c in codes {
+            rows.extend(store::of_agency(&mut conn, c, 200).await?);
+        }
+    }
+    rows.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(dossiers::get(app, caller, &r.code).await?);
+    }
+    Ok(out)
+}

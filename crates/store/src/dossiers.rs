@@ -425,3 +425,20 @@ pub async fn transition(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Dossiers received by an agency, newest first.
+pub async fn of_agency(
+    conn: &mut AnyConnection,
+    agency_code: &str,
+    limit: i64,
+) -> Result<Vec<DossierRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM dossiers WHERE agency_code = $1 ORDER BY received_at DESC LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(agency_code)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(dossier).collect()
+}

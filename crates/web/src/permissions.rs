@@ -83,6 +83,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/account", Permission::Authenticated),
     r("GET", "/office", Permission::Official),
     r("GET", "/office/audit", Permission::AuditReader),
+    r("GET", "/office/dossiers", Permission::Official),
+    r("GET", "/office/dossiers/{code}", Permission::DossierReader),
+    r("POST", "/office/dossiers/{code}", Permission::DossierActor),
     r("GET", "/office/procedures", Permission::CatalogAdmin),
     r("GET", "/office/procedures/{code}", Permission::CatalogAdmin),
     r(

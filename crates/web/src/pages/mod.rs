@@ -6,6 +6,7 @@ mod catalog_admin;
 mod dossiers;
 mod layout;
 mod office;
+mod office_dossiers;
 mod posted;
 mod register;
 mod session;
@@ -59,6 +60,11 @@ pub fn router() -> Router<AppState> {
         .route("/session/extend", post(dossiers::extend))
         .route("/office", get(office::landing))
         .route("/office/audit", get(office::audit))
+        .route("/office/dossiers", get(office_dossiers::queue))
+        .route(
+            "/office/dossiers/{code}",
+            get(office_dossiers::show).post(office_dossiers::act),
+        )
         .route("/office/procedures", get(catalog_admin::list))
         .route(
             "/office/procedures/{code}",

@@ -143,6 +143,11 @@ pub async fn landing(State(state): State<AppState>, auth: Auth) -> Response {
                 lang.pick("Quản lý danh mục thủ tục", "Manage the procedure catalog")
                     .to_owned(),
             )),
+            Role::Reception | Role::Specialist | Role::Leader => Some((
+                "/office/dossiers".to_owned(),
+                lang.pick("Xem hồ sơ của cơ quan", "Open the agency's dossiers")
+                    .to_owned(),
+            )),
             Role::Auditor => Some((
                 "/office/audit".to_owned(),
                 lang.pick("Xem nhật ký kiểm tra", "View the audit log")
