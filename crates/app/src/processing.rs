@@ -205,7 +205,7 @@ pub async fn queue(app: &App, caller: &Caller) -> Result<Vec<dossiers::DossierVi
             rows.extend(store::of_agency(&mut conn, c, 200).await?);
         }
     }
-    rows.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.received_at));
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(dossiers::get(app, caller, &r.code).await?);
