@@ -68,6 +68,28 @@ pub async fn set_override(
     o: &Override,
 ) -> Result<(), AppError> {
     authorize(caller, Action::ManageOrganisation, None)?;
+    // The calendar is the province's: only an administrator of a top-level agency sets it.
+    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    let mut top_level_admin = false;
+    {
+        let mut conn = app.db.read().await?;
+        for g in principal
+            .roles
+            .iter()
+            .filter(|g| g.role == lienthong_domain::role::Role::Admin)
+        {
+            if let Some(a) =
+                lienthong_store::org::agency_at(&mut conn, &g.agency_code, app.clock.today())
+                    .await?
+                && a.parent_code.is_none()
+            {
+                top_level_admin = true;
+            }
+        }
+    }
+    if !top_level_admin {
+        return Err(AppError::Forbidden);
+    }
     let mut tx = app.db.write().await?;
     store::set_override(tx.conn(), o.date, o.day_off, &o.name).await?;
     audit::record(

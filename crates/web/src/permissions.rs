@@ -83,6 +83,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/account", Permission::Authenticated),
     r("GET", "/office", Permission::Official),
     r("GET", "/office/audit", Permission::AuditReader),
+    r("GET", "/office/calendar", Permission::CatalogAdmin),
+    r("POST", "/office/calendar", Permission::CatalogAdmin),
     r("GET", "/office/dossiers", Permission::Official),
     r("GET", "/office/dossiers/{code}", Permission::DossierReader),
     r("POST", "/office/dossiers/{code}", Permission::DossierActor),

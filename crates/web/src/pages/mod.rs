@@ -6,6 +6,7 @@ mod catalog_admin;
 mod dossiers;
 mod layout;
 mod office;
+mod office_calendar;
 mod office_dossiers;
 mod posted;
 mod register;
@@ -60,6 +61,10 @@ pub fn router() -> Router<AppState> {
         .route("/session/extend", post(dossiers::extend))
         .route("/office", get(office::landing))
         .route("/office/audit", get(office::audit))
+        .route(
+            "/office/calendar",
+            get(office_calendar::show).post(office_calendar::save),
+        )
         .route("/office/dossiers", get(office_dossiers::queue))
         .route(
             "/office/dossiers/{code}",

@@ -291,3 +291,98 @@ async fn calendar_api_follows_the_contract() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn the_province_administrator_records_days_off_and_make_up_days() {
+    let w = web().await;
+    let admin = format!(
+        "lt_session={}",
+        w.login("admin@000.00.00.H13", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    let page = w
+        .get("/office/calendar?year=2026", &[("cookie", &admin)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Tết Âm lịch (mùng 1)"));
+    let token = form_token(&page.body);
+    let saved = w
+        .post(
+            "/office/calendar",
+            "application/x-www-form-urlencoded",
+            format!(
+                "csrf_token={token}&day=2026-12-31&kind=off&name={}",
+                urlencode("Quyết định 123/QĐ-UBND")
+            ),
+            &[("cookie", &admin)],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let api = w
+        .get("/api/v1/calendar/holidays?year=2026", &[])
+        .await
+        .json();
+    assert!(
+        api["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["date"] == "2026-12-31" && h["kind"] == "province")
+    );
+    let due = w
+        .get(
+            "/api/v1/calendar/due?from=2026-12-30T09:00:00%2B07:00&working_days=1",
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(
+        due["due_date"], "2027-01-04",
+        "31/12 (province) and 1/1 are skipped"
+    );
+    let bad = w
+        .post(
+            "/office/calendar",
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}&day=&kind=off&name=x"),
+            &[("cookie", &admin)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let commune = format!(
+        "lt_session={}",
+        w.login("admin@135.31.90.H13", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    let their = form_token(
+        &w.get("/office/calendar", &[("cookie", &commune)])
+            .await
+            .body,
+    );
+    let refused = w
+        .post(
+            "/office/calendar",
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={their}&day=2026-12-30&kind=off&name=x"),
+            &[("cookie", &commune)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let citizen = format!(
+        "lt_session={}",
+        w.login("citizen1", demo::DEMO_PASSWORD)
+            .await
+            .cookie("lt_session")
+            .unwrap()
+    );
+    assert_eq!(
+        w.get("/office/calendar", &[("cookie", &citizen)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
