@@ -496,9 +496,149 @@ async fn search(opts: &Options) -> Result<Report, BenchError> {
     measured(opts, "search", t, reqs, extra).await
 }
 
+/// Each connection sends its own sequence of requests once, in order (until the time is up).
+/// Returns the latencies of the requests sent after the warm-up, the errors, and the
+/// measured seconds.
+async fn sequences(
+    addr: &str,
+    seqs: Vec<Vec<Vec<u8>>>,
+    warmup: Duration,
+    duration: Duration,
+) -> Result<(Vec<Duration>, u64, f64), BenchError> {
+    let start = Instant::now();
+    let measure_from = start + warmup;
+    let end = measure_from + duration;
+    let mut tasks = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        let addr = addr.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut errors = 0u64;
+            let mut last = Instant::now();
+            let Ok(mut conn) = Conn::open(&addr).await else {
+                return (samples, 1, last);
+            };
+            for req in &seq {
+                let sent_at = Instant::now();
+                if sent_at >= end {
+                    break;
+                }
+                match conn.roundtrip(req).await {
+                    Ok((status, latency)) if sent_at >= measure_from => {
+                        if (200..300).contains(&status) {
+                            samples.push(latency);
+                        } else {
+                            errors += 1;
+                        }
+                        last = Instant::now();
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        errors += 1;
+                        match Conn::open(&addr).await {
+                            Ok(c) => conn = c,
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            (samples, errors, last)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    let mut last = measure_from;
+    for t in tasks {
+        if let Ok((s, e, l)) = t.await {
+            all.extend(s);
+            errors += e;
+            last = last.max(l);
+        }
+    }
+    all.sort_unstable();
+    let secs = last
+        .saturating_duration_since(measure_from)
+        .as_secs_f64()
+        .max(0.001);
+    Ok((all, errors, secs))
+}
+
+/// W4: workflow transitions — accept, forward, approve — on dossiers submitted beforehand,
+/// each transition with its history row, audit row and outbox event.
+async fn transitions(opts: &Options) -> Result<Report, BenchError> {
+    let t = target(opts, "transitions").await?;
+    let citizen = token(&t.addr, "citizen1").await?;
+    let desk = format!(
+        "Bearer {}",
+        token(&t.addr, "reception@000.00.04.H13").await?
+    );
+    let leader = format!("Bearer {}", token(&t.addr, "leader@000.00.04.H13").await?);
+    let per_conn = 60usize;
+    let conns = opts.concurrency.clamp(1, 64);
+    let codes = seed_dossiers(&t.addr, &citizen, per_conn * conns).await?;
+    let mut seqs: Vec<Vec<Vec<u8>>> = vec![Vec::new(); conns];
+    for (i, code) in codes.iter().enumerate() {
+        let path = format!("/api/v1/dossiers/{code}/actions");
+        let body = |action: &str, v: i64| format!("{{\"action\":\"{action}\",\"version\":{v}}}");
+        if let Some(seq) = seqs.get_mut(i % conns) {
+            seq.push(with_body(
+                "POST",
+                &t.addr,
+                &path,
+                &[("Authorization", &desk)],
+                "application/json",
+                body("accept", 1).as_bytes(),
+            ));
+            seq.push(with_body(
+                "POST",
+                &t.addr,
+                &path,
+                &[("Authorization", &desk)],
+                "application/json",
+                body("forward", 2).as_bytes(),
+            ));
+            seq.push(with_body(
+                "POST",
+                &t.addr,
+                &path,
+                &[("Authorization", &leader)],
+                "application/json",
+                body("approve", 3).as_bytes(),
+            ));
+        }
+    }
+    let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);
+    let (ceiling_samples, _, csecs) = closed_loop(
+        &t.addr,
+        get(&t.addr, "/healthz"),
+        opts.concurrency,
+        opts.warmup,
+        opts.duration,
+    )
+    .await?;
+    let ceiling = ceiling_samples.len() as f64 / csecs;
+    let (samples, errors, secs) =
+        sequences(&t.addr, seqs, Duration::from_millis(500), opts.duration).await?;
+    let mut r = report("transitions", &t.engine, conns, &samples, errors, secs);
+    r.rss_mb_before = rss_before;
+    r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
+    r.ceiling_throughput = ceiling;
+    r.ratio = if ceiling > 0.0 {
+        r.throughput / ceiling
+    } else {
+        0.0
+    };
+    r.extra.insert("dossiers".into(), codes.len().into());
+    if let Some(s) = t.server {
+        s.stop().await;
+    }
+    Ok(r)
+}
+
 /// Runs one workload by name.
 pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchError> {
     match name {
+        "transitions" => transitions(opts).await,
         "submit" => submit(opts).await,
         "lookup" => lookup(opts).await,
         "tracking" => tracking(opts).await,
