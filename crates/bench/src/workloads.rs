@@ -581,30 +581,21 @@ async fn transitions(opts: &Options) -> Result<Report, BenchError> {
         let path = format!("/api/v1/dossiers/{code}/actions");
         let body = |action: &str, v: i64| format!("{{\"action\":\"{action}\",\"version\":{v}}}");
         if let Some(seq) = seqs.get_mut(i % conns) {
-            seq.push(with_body(
-                "POST",
-                &t.addr,
-                &path,
-                &[("Authorization", &desk)],
-                "application/json",
-                body("accept", 1).as_bytes(),
-            ));
-            seq.push(with_body(
-                "POST",
-                &t.addr,
-                &path,
-                &[("Authorization", &desk)],
-                "application/json",
-                body("forward", 2).as_bytes(),
-            ));
-            seq.push(with_body(
-                "POST",
-                &t.addr,
-                &path,
-                &[("Authorization", &leader)],
-                "application/json",
-                body("approve", 3).as_bytes(),
-            ));
+            for (action, version, who) in [
+                ("accept", 1, &desk),
+                ("forward", 2, &desk),
+                ("approve", 3, &leader),
+            ] {
+                let json = body(action, version);
+                seq.push(with_body(
+                    "POST",
+                    &t.addr,
+                    &path,
+                    &[("Authorization", who)],
+                    "application/json",
+                    json.as_bytes(),
+                ));
+            }
         }
     }
     let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);

@@ -150,14 +150,7 @@ pub(crate) async fn check_page(
         session_notice: notice,
         session_expires_ms: expires,
     };
-    render(
-        if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
-        &page,
-    )
+    render(page_status(!errors.is_empty()), &page)
 }
 
 /// `POST /drafts/{id}/submit`: sends the dossier. A double click finds the dossier the first
@@ -170,12 +163,8 @@ pub async fn submit(
     body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/drafts/{id}/check");
-    if let Some(r) = require_applicant(&auth, &path) {
-        return r;
-    }
-    let form = Posted::parse(&body);
-    if !form.csrf_ok(&auth, &headers) {
-        return forged(&auth, &path);
+    if let Err(r) = applicant_form(&auth, &headers, &path, &body) {
+        return *r;
     }
     match drafts::submit(&state.app, &auth.caller, &auth.audit(), &id).await {
         Ok(view) => see_other(&format!("/dossiers/{}?submitted=1", view.row.code)),

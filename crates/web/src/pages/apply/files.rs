@@ -94,14 +94,7 @@ pub(crate) async fn files_page(
         session_notice: notice,
         session_expires_ms: expires,
     };
-    render(
-        if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
-        &page,
-    )
+    render(page_status(!errors.is_empty()), &page)
 }
 
 /// `POST /drafts/{id}/files`: uploads files into the draft (multipart; the CSRF token part
@@ -253,14 +246,11 @@ pub async fn remove(
     body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/drafts/{id}/files");
-    if let Some(r) = require_applicant(&auth, &path) {
-        return r;
-    }
-    let form = Posted::parse(&body);
+    let form = match applicant_form(&auth, &headers, &path, &body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
     let get = |k: &str| form.get(k);
-    if !form.csrf_ok(&auth, &headers) {
-        return forged(&auth, &path);
-    }
     match drafts::load(&state.app, &auth.caller, &id).await {
         Ok(mut d) => match drafts::remove_file(
             &state.app,
@@ -287,14 +277,11 @@ pub async fn files_done(
     body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/drafts/{id}/files");
-    if let Some(r) = require_applicant(&auth, &path) {
-        return r;
-    }
-    let form = Posted::parse(&body);
+    let form = match applicant_form(&auth, &headers, &path, &body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
     let get = |k: &str| form.get(k);
-    if !form.csrf_ok(&auth, &headers) {
-        return forged(&auth, &path);
-    }
     let (mut draft, p) = match load(&state, &auth, &id).await {
         Ok(x) => x,
         Err(e) => return problem_page(&auth, &path, &e),

@@ -36,6 +36,33 @@ pub(crate) use check::*;
 pub(crate) use files::*;
 pub(crate) use step::*;
 
+/// The posted form of an applicant's page, or the answer to send instead (login redirect,
+/// refusal for officials, or a forgery refusal).
+pub(crate) fn applicant_form(
+    auth: &Auth,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+) -> Result<Posted, Box<Response>> {
+    if let Some(r) = require_applicant(auth, path) {
+        return Err(Box::new(r));
+    }
+    let form = Posted::parse(body);
+    if !form.csrf_ok(auth, headers) {
+        return Err(Box::new(forged(auth, path)));
+    }
+    Ok(form)
+}
+
+/// 200 for a clean page, 422 when it shows errors.
+pub(crate) fn page_status(has_errors: bool) -> StatusCode {
+    if has_errors {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    }
+}
+
 pub(crate) fn see_other(to: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
     *r.status_mut() = StatusCode::SEE_OTHER;
@@ -124,12 +151,8 @@ pub async fn start(
     body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/procedures/{code}");
-    if let Some(r) = require_applicant(&auth, &path) {
-        return r;
-    }
-    let form = Posted::parse(&body);
-    if !form.csrf_ok(&auth, &headers) {
-        return forged(&auth, &path);
+    if let Err(r) = applicant_form(&auth, &headers, &path, &body) {
+        return *r;
     }
     match drafts::start(&state.app, &auth.caller, &code).await {
         Ok(d) => see_other(&format!("/drafts/{}", d.id)),

@@ -307,14 +307,7 @@ pub(crate) async fn render_step(
         session_notice: notice,
         session_expires_ms: expires,
     };
-    render(
-        if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
-        &page,
-    )
+    render(page_status(!errors.is_empty()), &page)
 }
 
 /// `GET /drafts/{id}/files`.
@@ -385,13 +378,10 @@ pub async fn save(
     body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/drafts/{id}/{step}");
-    if let Some(r) = require_applicant(&auth, &path) {
-        return r;
-    }
-    let form = Posted::parse(&body);
-    if !form.csrf_ok(&auth, &headers) {
-        return forged(&auth, &path);
-    }
+    let form = match applicant_form(&auth, &headers, &path, &body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
     let pairs = form.pairs();
     let nav = pairs
         .iter()
