@@ -76,6 +76,17 @@ impl BlobStore {
         })
     }
 
+    /// Stores bytes produced by the platform (issued documents) and returns what was stored.
+    pub async fn put(&self, bytes: &[u8]) -> Result<StoredBlob, AppError> {
+        let mut w = self.writer(u64::MAX).await?;
+        w.write(bytes)
+            .await
+            .map_err(|p| AppError::Internal(format!("file store: {p:?}")))?;
+        w.finish()
+            .await?
+            .map_err(|p| AppError::Internal(format!("file store: {p:?}")))
+    }
+
     /// Reads a blob back, checking that its content still has its hash.
     pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
         let bytes = tokio::fs::read(self.path(sha256)).await.map_err(io)?;

@@ -46,6 +46,8 @@ pub struct App {
     pub blobs: crate::blobs::BlobStore,
     /// Upload limits.
     pub uploads: UploadLimits,
+    /// Parsed workflow versions.
+    pub workflows: Arc<crate::workflows::WorkflowCache>,
 }
 
 /// Limits on uploaded files.
@@ -82,6 +84,7 @@ impl App {
             search: Arc::default(),
             blobs: crate::blobs::BlobStore::new(blob_root),
             uploads: UploadLimits::default(),
+            workflows: Arc::default(),
         }
     }
 

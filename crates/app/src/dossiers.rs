@@ -68,6 +68,14 @@ pub struct DossierView {
     pub history: Vec<HistoryEntry>,
     /// Actions the caller may take now.
     pub allowed_actions: Vec<String>,
+    /// Name of the current workflow step.
+    pub step_name: Option<String>,
+    /// Supplement rounds, oldest first.
+    pub supplements: Vec<lienthong_store::processing::SupplementRow>,
+    /// Documents issued (notices, apology, result).
+    pub documents: Vec<lienthong_store::processing::DocumentRow>,
+    /// Time each agency held the dossier at each step.
+    pub legs: Vec<lienthong_store::processing::Leg>,
 }
 
 /// Checks one uploaded file against its slot: the content type (sniffed, not trusted from the
@@ -255,6 +263,11 @@ pub async fn submit(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let (workflow_id, wf) =
+        crate::workflows::current(app, procedure.workflow.as_deref().unwrap_or("default")).await?;
+    let first = wf
+        .first()
+        .ok_or_else(|| AppError::Internal("workflow without steps".into()))?;
     let now = app.now_us();
     let today = app.clock.today();
     let mut tx = app.db.write().await?;
@@ -302,6 +315,14 @@ pub async fn submit(
         idempotency_key: s.idempotency_key.clone(),
         created_at: now,
         updated_at: now,
+        state: lienthong_store::processing::ProcessingState {
+            workflow_id: Some(workflow_id),
+            current_step: Some(first.id.clone()),
+            handling_agency_code: Some(s.agency_code.clone()),
+            handling_role: Some(first.role.as_str().to_owned()),
+            attention_at: Some(now),
+            ..Default::default()
+        },
     };
     store::insert(conn, &row).await.map_err(|e| match e {
         lienthong_store::StoreError::Duplicate => {
@@ -342,7 +363,16 @@ pub async fn submit(
             action: "submit".into(),
             status: row.status.clone(),
             note: None,
+            step: row.state.current_step.clone(),
+            agency_code: Some(row.agency_code.clone()),
         },
+    )
+    .await?;
+    lienthong_store::processing::move_leg(
+        conn,
+        &row.id,
+        now,
+        Some((&row.agency_code, &first.id, None)),
     )
     .await?;
     audit::record(
@@ -379,8 +409,27 @@ async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), Ap
         // Another applicant learns nothing, not even that the code exists.
         return Err(AppError::NotFound(row.code.clone()));
     }
-    let scope = agency_scope(app, &row.agency_code).await?;
-    authorize(caller, Action::ReadDossiers, Some(&scope))
+    // Officials of the receiving agency, of the agency holding it now, and of every agency
+    // that held it (a transfer) may read it.
+    let mut agencies = vec![row.agency_code.clone()];
+    agencies.extend(row.state.handling_agency_code.clone());
+    {
+        let mut conn = app.db.read().await?;
+        for leg in lienthong_store::processing::legs(&mut conn, &row.id).await? {
+            agencies.push(leg.agency_code);
+        }
+    }
+    agencies.sort_unstable();
+    agencies.dedup();
+    let mut last = Err(AppError::Forbidden);
+    for code in agencies {
+        let scope = agency_scope(app, &code).await?;
+        last = authorize(caller, Action::ReadDossiers, Some(&scope));
+        if last.is_ok() {
+            break;
+        }
+    }
+    last
 }
 
 async fn load(conn: &mut AnyConnection, code: &str) -> Result<DossierRow, AppError> {
@@ -402,8 +451,12 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
         .map_or_else(|| row.agency_code.clone(), |a| a.name);
     let files = store::files(&mut conn, &row.id).await?;
     let history = store::history(&mut conn, &row.id).await?;
+    let supplements = lienthong_store::processing::supplements(&mut conn, &row.id).await?;
+    let documents = lienthong_store::processing::documents(&mut conn, &row.id).await?;
+    let legs = lienthong_store::processing::legs(&mut conn, &row.id).await?;
     drop(conn);
     let allowed_actions = crate::processing::allowed_actions(app, caller, &row).await?;
+    let step_name = crate::processing::step_name(app, &row).await?;
     Ok(DossierView {
         row,
         status,
@@ -412,6 +465,10 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
         files,
         history,
         allowed_actions,
+        step_name,
+        supplements,
+        documents,
+        legs,
     })
 }
 
@@ -523,6 +580,44 @@ fn address_text(conn_units: &[lienthong_store::org::AdminUnit], v: &Value) -> Op
     ))
 }
 
+/// What the heading of a document about `row` needs: the administrative units in force on the
+/// day of receipt, the parent agency's name and the place name of the date line.
+pub(crate) async fn letterhead(
+    app: &App,
+    row: &DossierRow,
+) -> Result<(Vec<lienthong_store::org::AdminUnit>, Option<String>, String), AppError> {
+    let mut conn = app.db.read().await?;
+    let received_day = vn_time(row.received_at).1;
+    let units = store_org::units_at(&mut conn, received_day, None, None).await?;
+    let agency = store_org::agency_by_id(&mut conn, &row.agency_version_id).await?;
+    let unit_code = agency
+        .as_ref()
+        .and_then(|a| a.admin_unit_code.clone())
+        .unwrap_or_default();
+    let province = units
+        .iter()
+        .find(|u| u.code == unit_code && u.level == UnitLevel::Commune)
+        .and_then(|c| c.parent_code.clone())
+        .unwrap_or(unit_code);
+    let place = units
+        .iter()
+        .find(|u| u.level == UnitLevel::Province && u.code == province)
+        .map(|u| {
+            u.name
+                .trim_start_matches("Thành phố ")
+                .trim_start_matches("Tỉnh ")
+                .to_owned()
+        })
+        .unwrap_or_default();
+    let parent = match agency.and_then(|a| a.parent_code) {
+        Some(pc) => store_org::agency_at(&mut conn, &pc, received_day)
+            .await?
+            .map(|a| a.name),
+        None => None,
+    };
+    Ok((units, parent, place))
+}
+
 /// The receipt (Mẫu 01 layout) of a dossier as a PDF, for those who may read the dossier.
 /// `tracking_base` is the public URL of the tracking page.
 pub async fn receipt(
@@ -535,38 +630,7 @@ pub async fn receipt(
     let published = catalog::version_by_id(app, &v.row.procedure_version_id).await?;
     let p = &published.procedure;
     let answers: Value = serde_json::from_str(&v.row.answers).unwrap_or(Value::Null);
-    let (units, parent, place) = {
-        let mut conn = app.db.read().await?;
-        let received_day = vn_time(v.row.received_at).1;
-        let units = store_org::units_at(&mut conn, received_day, None, None).await?;
-        let agency = store_org::agency_by_id(&mut conn, &v.row.agency_version_id).await?;
-        let unit_code = agency
-            .as_ref()
-            .and_then(|a| a.admin_unit_code.clone())
-            .unwrap_or_default();
-        let province = units
-            .iter()
-            .find(|u| u.code == unit_code && u.level == UnitLevel::Commune)
-            .and_then(|c| c.parent_code.clone())
-            .unwrap_or(unit_code);
-        let place = units
-            .iter()
-            .find(|u| u.level == UnitLevel::Province && u.code == province)
-            .map(|u| {
-                u.name
-                    .trim_start_matches("Thành phố ")
-                    .trim_start_matches("Tỉnh ")
-                    .to_owned()
-            })
-            .unwrap_or_default();
-        let parent = match agency.and_then(|a| a.parent_code) {
-            Some(pc) => store_org::agency_at(&mut conn, &pc, received_day)
-                .await?
-                .map(|a| a.name),
-            None => None,
-        };
-        (units, parent, place)
-    };
+    let (units, parent, place) = letterhead(app, &v.row).await?;
     let address = answers
         .get("applicant_address")
         .and_then(|a| address_text(&units, a));

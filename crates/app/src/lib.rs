@@ -20,6 +20,7 @@ pub mod org;
 pub mod processing;
 pub mod refdata;
 pub mod secrets;
+pub mod workflows;
 
 pub use context::{App, AuthSettings, UploadLimits};
 pub use error::{AppError, FieldError};

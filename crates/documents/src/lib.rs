@@ -6,9 +6,11 @@
 
 mod blank_form;
 mod layout;
+mod notice;
 mod receipt;
 
 pub use blank_form::{BlankQuestion, blank_form_pdf};
+pub use notice::{Block, Notice, notice_pdf};
 pub use receipt::{ReceiptData, receipt_pdf};
 
 /// A document could not be produced.

@@ -242,10 +242,62 @@ impl WorkCalendar {
     /// halves; 0.5 is one morning or afternoon). A receipt after the cut-off, or on a day
     /// off, counts from the next working morning. `None` outside the supported range.
     pub fn due(&self, received: Timestamp, working_days: f64, hours: &OfficeHours) -> Option<Due> {
+        let halves = (working_days * 2.0).ceil().clamp(1.0, 2.0 * 366.0) as u32;
+        self.due_in_halves(received, halves, hours)
+    }
+
+    /// The working day before `d` (the day an apology is due at the latest).
+    pub fn previous_working_day(&self, d: Date) -> Option<Date> {
+        let mut day = d.yesterday().ok()?;
+        for _ in 0..400 {
+            if self.is_working_day(day) {
+                return Some(day);
+            }
+            day = day.yesterday().ok()?;
+        }
+        None
+    }
+
+    /// Working half-days whose end falls after `from` and no later than `to` (0 when `to`
+    /// is not after `from`): the time left on a clock paused at `from` with a due instant `to`.
+    pub fn halves_between(&self, from: Timestamp, to: Timestamp, hours: &OfficeHours) -> u32 {
+        if to <= from {
+            return 0;
+        }
+        let tz = business_tz();
+        let mut d = from.to_zoned(tz.clone()).date();
+        let end = to.to_zoned(tz.clone()).date();
+        let mut n = 0u32;
+        while d <= end {
+            if self.is_working_day(d) {
+                for t in [hours.morning_end, hours.afternoon_end] {
+                    if let Ok(z) = d.to_datetime(t).to_zoned(tz.clone()) {
+                        let at = z.timestamp();
+                        if at > from && at <= to {
+                            n = n.saturating_add(1);
+                        }
+                    }
+                }
+            }
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+        n
+    }
+
+    /// The due instant of `halves` working half-days counted from `received`.
+    pub fn due_in_halves(
+        &self,
+        received: Timestamp,
+        halves: u32,
+        hours: &OfficeHours,
+    ) -> Option<Due> {
         let local = received.to_zoned(business_tz());
         let day = local.date();
         let t = local.time();
-        let halves = (working_days * 2.0).ceil().max(1.0) as u32;
+        let halves = halves.max(1);
         // (day, half) of the half-day in which the receipt counts as made; counting starts
         // with the half-day after it.
         let (mut d, mut afternoon) = if self.is_working_day(day) && t < hours.cutoff {
@@ -299,6 +351,28 @@ mod tests {
             .to_zoned(business_tz())
             .unwrap()
             .timestamp()
+    }
+
+    #[test]
+    fn a_paused_clock_keeps_the_time_left_and_apologies_fall_on_the_working_day_before() {
+        let cal = WorkCalendar::new(2025, 2027, &[]);
+        let h = OfficeHours::default();
+        // Received Monday 9 March 2026 at 09:00, 3 working days: due Thursday 12 March 11:30.
+        let due = cal.due(at(2026, 3, 9, 9, 0), 3.0, &h).unwrap();
+        assert_eq!(due.due, at(2026, 3, 12, 11, 30));
+        // Paused on Tuesday at 10:00: Tue morning, Tue afternoon, Wed ×2, Thu morning are left.
+        let left = cal.halves_between(at(2026, 3, 10, 10, 0), due.due, &h);
+        assert_eq!(left, 5);
+        // Resumed the next Monday at 08:00: as for a receipt, that half-day does not count;
+        // the five halves are Monday afternoon to Wednesday afternoon.
+        let resumed = cal.due_in_halves(at(2026, 3, 16, 8, 0), left, &h).unwrap();
+        assert_eq!(resumed.due, at(2026, 3, 18, 17, 0));
+        assert_eq!(cal.halves_between(due.due, at(2026, 3, 9, 9, 0), &h), 0);
+        // The day before Monday 4 May 2026 (after the 30/4–1/5 holidays) is Wednesday 29 April.
+        assert_eq!(
+            cal.previous_working_day(date(2026, 5, 4)),
+            Some(date(2026, 4, 29))
+        );
     }
 
     #[test]

@@ -80,22 +80,23 @@ impl Status {
         }
     }
 
+    /// Every status, in the order of the national codes 1–10.
+    pub const ALL: [Status; 10] = [
+        Status::Submitted,
+        Status::Accepted,
+        Status::Refused,
+        Status::Processing,
+        Status::SupplementRequested,
+        Status::PaymentRequested,
+        Status::Withdrawn,
+        Status::Stopped,
+        Status::Resolved,
+        Status::Returned,
+    ];
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::Submitted,
-            Status::Accepted,
-            Status::Refused,
-            Status::Processing,
-            Status::SupplementRequested,
-            Status::PaymentRequested,
-            Status::Withdrawn,
-            Status::Stopped,
-            Status::Resolved,
-            Status::Returned,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     /// The national portal's status code 1–10 (VN-STANDARDS §3.4).

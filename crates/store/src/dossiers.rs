@@ -85,13 +85,17 @@ pub struct DossierRow {
     pub created_at: i64,
     /// Last change (µs).
     pub updated_at: i64,
+    /// Where the dossier stands in its workflow.
+    pub state: crate::processing::ProcessingState,
 }
 
-const COLUMNS: &str = "id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
+pub(crate) const COLUMNS: &str = "id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
     applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
-    due_date, version, idempotency_key, created_at, updated_at";
+    due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, handling_agency_code, handling_role, attention_at, \
+    transfer_origin, due_at, step_due_at, resume_status, paused_at, supplement_rounds, apologized_at, result_sha256, \
+    resolved_at, return_channel, tracking_number, returned_at, rating, rating_comment, rated_at";
 
-fn dossier(r: &AnyRow) -> Result<DossierRow> {
+pub(crate) fn dossier(r: &AnyRow) -> Result<DossierRow> {
     Ok(DossierRow {
         id: r.try_get("id")?,
         code: r.try_get("code")?,
@@ -112,6 +116,7 @@ fn dossier(r: &AnyRow) -> Result<DossierRow> {
         idempotency_key: r.try_get("idempotency_key")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        state: crate::processing::state(r)?,
     })
 }
 
@@ -120,8 +125,9 @@ pub async fn insert(conn: &mut AnyConnection, d: &DossierRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
          applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
-         due_date, version, idempotency_key, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
+         due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, \
+         handling_agency_code, handling_role, attention_at, supplement_rounds) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,0)",
     )
     .bind(&d.id)
     .bind(&d.code)
@@ -142,6 +148,11 @@ pub async fn insert(conn: &mut AnyConnection, d: &DossierRow) -> Result<()> {
     .bind(&d.idempotency_key)
     .bind(d.created_at)
     .bind(d.updated_at)
+    .bind(&d.state.workflow_id)
+    .bind(&d.state.current_step)
+    .bind(&d.state.handling_agency_code)
+    .bind(&d.state.handling_role)
+    .bind(d.state.attention_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -268,6 +279,10 @@ pub struct HistoryEntry {
     pub status: String,
     /// Reason or note.
     pub note: Option<String>,
+    /// Workflow step the action was taken at.
+    pub step: Option<String>,
+    /// Agency that held the dossier.
+    pub agency_code: Option<String>,
 }
 
 /// Appends a history entry (sequence computed inside the transaction).
@@ -277,8 +292,8 @@ pub async fn append_history(
     e: &HistoryEntry,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO dossier_history (dossier_id, seq, at, actor, actor_name, action, status, note) \
-         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_history WHERE dossier_id = $1), $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO dossier_history (dossier_id, seq, at, actor, actor_name, action, status, note, step, agency_code) \
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_history WHERE dossier_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(dossier_id)
     .bind(e.at)
@@ -287,6 +302,8 @@ pub async fn append_history(
     .bind(&e.action)
     .bind(&e.status)
     .bind(&e.note)
+    .bind(&e.step)
+    .bind(&e.agency_code)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -295,7 +312,7 @@ pub async fn append_history(
 /// History of a dossier, oldest first.
 pub async fn history(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<HistoryEntry>> {
     let rows = sqlx::query(
-        "SELECT seq, at, actor, actor_name, action, status, note FROM dossier_history WHERE dossier_id = $1 ORDER BY seq",
+        "SELECT seq, at, actor, actor_name, action, status, note, step, agency_code FROM dossier_history WHERE dossier_id = $1 ORDER BY seq",
     )
     .bind(dossier_id)
     .fetch_all(&mut *conn)
@@ -310,6 +327,8 @@ pub async fn history(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<H
                 action: r.try_get("action")?,
                 status: r.try_get("status")?,
                 note: r.try_get("note")?,
+                step: r.try_get("step")?,
+                agency_code: r.try_get("agency_code")?,
             })
         })
         .collect()
@@ -401,44 +420,4 @@ pub async fn delete_draft(conn: &mut AnyConnection, id: &str) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// Moves a dossier to `status` if it is still at `version`; returns whether it was.
-pub async fn transition(
-    conn: &mut AnyConnection,
-    id: &str,
-    version: i64,
-    status: &str,
-    due_date: Option<&str>,
-    now_us: i64,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE dossiers SET status = $1, version = version + 1, due_date = COALESCE($2, due_date), updated_at = $3 \
-         WHERE id = $4 AND version = $5",
-    )
-    .bind(status)
-    .bind(due_date)
-    .bind(now_us)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Dossiers received by an agency, newest first.
-pub async fn of_agency(
-    conn: &mut AnyConnection,
-    agency_code: &str,
-    limit: i64,
-) -> Result<Vec<DossierRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM dossiers WHERE agency_code = $1 ORDER BY received_at DESC LIMIT $2"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(agency_code)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(dossier).collect()
 }

@@ -14,6 +14,7 @@ pub mod dossiers;
 mod error;
 pub mod notifications;
 pub mod org;
+pub mod processing;
 pub mod sessions;
 pub mod settings;
 

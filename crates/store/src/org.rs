@@ -364,3 +364,23 @@ pub async fn agency_versions(conn: &mut AnyConnection, code: &str) -> Result<Vec
         .await?;
     rows.iter().map(agency).collect()
 }
+
+/// The agency of `level` valid on `at` that serves administrative unit `unit_code` (e.g. the
+/// people's committee of a commune); the first by code when several do.
+pub async fn agency_serving(
+    conn: &mut AnyConnection,
+    unit_code: &str,
+    kind: &str,
+    at: Date,
+) -> Result<Option<Agency>> {
+    let sql = format!(
+        "SELECT {AGENCY_COLUMNS} FROM agencies WHERE {VALID_AT} AND admin_unit_code = $2 AND kind = $3 ORDER BY code LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(at.to_string())
+        .bind(unit_code)
+        .bind(kind)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(agency).transpose()
+}

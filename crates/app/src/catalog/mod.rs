@@ -71,7 +71,14 @@ pub async fn import(
         }
     }
     for (i, p) in procedures.iter().enumerate() {
-        let issues = p.check();
+        let mut issues = p.check();
+        for e in crate::workflows::check_procedure(app, p).await? {
+            issues.push(lienthong_domain::catalog::CatalogIssue {
+                path: e.field,
+                vi: e.vi,
+                en: e.en,
+            });
+        }
         if !issues.is_empty() {
             return Err(invalid(file, i, issues));
         }

@@ -331,7 +331,7 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
             .await
             .unwrap()
             .allowed_actions,
-        ["accept", "refuse"]
+        ["accept", "refuse", "request_supplement"]
     );
     assert!(
         dossiers::get(&t.app, &leader, &code)
@@ -340,10 +340,10 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
             .allowed_actions
             .is_empty()
     );
-    let req = |action, version, note: Option<&str>| ActionRequest {
-        action,
-        version,
-        note: note.map(str::to_owned),
+    let req = |action, version, note: Option<&str>| {
+        let mut r = ActionRequest::new(action, version);
+        r.note = note.map(str::to_owned);
+        r
     };
     assert!(
         matches!(
@@ -397,6 +397,16 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
     let v = act(&t.app, &desk, &ctx, &code, req(A::Forward, 2, None))
         .await
         .unwrap();
+    let specialist = login(&t, "specialist@000.00.04.H13").await;
+    let v = act(
+        &t.app,
+        &specialist,
+        &ctx,
+        &code,
+        req(A::Forward, v.row.version, None),
+    )
+    .await
+    .unwrap();
     let v = act(
         &t.app,
         &leader,
@@ -406,20 +416,21 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
     )
     .await
     .unwrap();
-    let v = act(
-        &t.app,
-        &desk,
-        &ctx,
-        &code,
-        req(A::ReturnResult, v.row.version, None),
-    )
-    .await
-    .unwrap();
+    let mut ret = req(A::ReturnResult, v.row.version, None);
+    ret.channel = Some("desk".into());
+    let v = act(&t.app, &desk, &ctx, &code, ret).await.unwrap();
     assert_eq!(v.status.dvcqg_code(), 10);
     let actions: Vec<&str> = v.history.iter().map(|h| h.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["submit", "accept", "forward", "approve", "return_result"]
+        [
+            "submit",
+            "accept",
+            "forward",
+            "forward",
+            "approve",
+            "return_result"
+        ]
     );
     assert!(matches!(
         act(

@@ -102,8 +102,24 @@ pub struct DossierOut {
     pub due_date: Option<String>,
     /// Optimistic-concurrency version.
     pub version: i64,
-    /// Current workflow step, once processing starts.
+    /// Current workflow step id.
     pub current_step: Option<String>,
+    /// Name of the current step.
+    pub step_name: Option<String>,
+    /// Agency holding the dossier now (none once closed).
+    pub handling_agency_code: Option<String>,
+    /// Supplement rounds so far.
+    pub supplement_rounds: i64,
+    /// What the applicant must supplement now (the open round), if any.
+    pub supplement_items: Vec<SupplementItemOut>,
+    /// Documents issued for the dossier.
+    pub documents: Vec<DocumentOut>,
+    /// How the result was returned (`desk`, `online`, `post`).
+    pub return_channel: Option<String>,
+    /// Postal tracking number of the result.
+    pub tracking_number: Option<String>,
+    /// The applicant's rating, 1–3, once given.
+    pub rating: Option<i64>,
     /// Actions the caller may take now.
     pub allowed_actions: Vec<String>,
     /// Files.
@@ -112,8 +128,33 @@ pub struct DossierOut {
     pub history: Vec<HistoryOut>,
 }
 
+/// An item the applicant must supplement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplementItemOut {
+    /// Field name or document slot.
+    pub target: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A document issued for a dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentOut {
+    /// Id.
+    pub id: String,
+    /// `supplement_request`, `refusal`, `apology`, `rejection` or `result`.
+    pub kind: String,
+    /// File name.
+    pub file_name: String,
+    /// Issued (RFC 3339).
+    pub issued_at: String,
+    /// Download path.
+    pub url: String,
+}
+
 /// The dossier as the API shows it.
 pub fn dossier_out(v: DossierView) -> DossierOut {
+    let code = v.row.code.clone();
     DossierOut {
         code: v.row.code,
         procedure_code: v.row.procedure_code,
@@ -125,7 +166,40 @@ pub fn dossier_out(v: DossierView) -> DossierOut {
         received_at: rfc3339(v.row.received_at),
         due_date: v.row.due_date,
         version: v.row.version,
-        current_step: None,
+        current_step: v.row.state.current_step.clone(),
+        step_name: v.step_name.clone(),
+        handling_agency_code: v.row.state.handling_agency_code.clone(),
+        supplement_rounds: v.row.state.supplement_rounds,
+        supplement_items: v
+            .supplements
+            .iter()
+            .rev()
+            .find(|r| r.answered_at.is_none())
+            .and_then(|r| {
+                serde_json::from_str::<Vec<lienthong_app::processing::SupplementItem>>(&r.items)
+                    .ok()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| SupplementItemOut {
+                target: i.target,
+                reason: i.reason,
+            })
+            .collect(),
+        documents: v
+            .documents
+            .iter()
+            .map(|d| DocumentOut {
+                id: d.id.clone(),
+                kind: d.kind.clone(),
+                file_name: d.file_name.clone(),
+                issued_at: rfc3339(d.created_at),
+                url: format!("/api/v1/dossiers/{code}/documents/{}", d.id),
+            })
+            .collect(),
+        return_channel: v.row.state.return_channel.clone(),
+        tracking_number: v.row.state.tracking_number.clone(),
+        rating: v.row.state.rating,
         allowed_actions: v.allowed_actions,
         files: v
             .files
@@ -152,7 +226,7 @@ pub fn dossier_out(v: DossierView) -> DossierOut {
     }
 }
 
-fn field_error(slot: &str, vi: &str, en: &str, lang: Lang) -> ApiError {
+pub(crate) fn field_error(slot: &str, vi: &str, en: &str, lang: Lang) -> ApiError {
     ApiError(
         AppError::Validation(vec![FieldError::new(slot, vi, en)]),
         lang,
@@ -185,12 +259,14 @@ fn upload_error(slot: &str, p: UploadProblem, lang: Lang) -> ApiError {
     }
 }
 
-/// Reads a multipart submission: the `dossier` JSON part and streamed file parts.
-pub async fn read_submission(
+/// Reads a multipart body: one JSON part named `json_part` and streamed file parts, each
+/// named by its document slot.
+pub async fn read_multipart<T: serde::de::DeserializeOwned>(
     state: &AppState,
     lang: Lang,
     mut multipart: Multipart,
-) -> Result<(Option<SubmitBody>, Vec<UploadedFile>), ApiError> {
+    json_part: &str,
+) -> Result<(Option<T>, Vec<UploadedFile>), ApiError> {
     let malformed = |e: axum::extract::multipart::MultipartError| {
         tracing::info!(error = %e, "malformed multipart body");
         field_error(
@@ -206,7 +282,7 @@ pub async fn read_submission(
     let mut total: u64 = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "dossier" {
+        if name == json_part {
             let bytes = field.bytes().await.map_err(malformed)?;
             if bytes.len() > 1024 * 1024 {
                 return Err(field_error(
@@ -216,7 +292,7 @@ pub async fn read_submission(
                     lang,
                 ));
             }
-            let parsed: SubmitBody = serde_json::from_slice(&bytes).map_err(|e| {
+            let parsed: T = serde_json::from_slice(&bytes).map_err(|e| {
                 ApiError(
                     AppError::Validation(vec![FieldError {
                         field: "dossier".into(),
@@ -305,7 +381,7 @@ pub async fn submit(
 ) -> Result<(StatusCode, Json<DossierOut>), ApiError> {
     let lang = auth.lang;
     authz::authorize(&auth.caller, Action::SubmitDossier, None).map_err(|e| ApiError(e, lang))?;
-    let (body, files) = read_submission(&state, lang, multipart).await?;
+    let (body, files) = read_multipart::<SubmitBody>(&state, lang, multipart, "dossier").await?;
     let body = body.ok_or_else(|| {
         field_error(
             "dossier",
@@ -489,50 +565,4 @@ pub async fn receipt(
         pdf,
     )
         .into_response())
-}
-
-/// An action on a dossier.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ActionBody {
-    /// `accept`, `refuse`, `forward`, `approve`, `return_result` or `withdraw`.
-    pub action: String,
-    /// The `version` of the dossier the caller saw.
-    pub version: i64,
-    /// Note; the reason for `refuse` and `withdraw`.
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// Takes an action on a dossier (optimistic concurrency on `version`).
-#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code")),
-    request_body = ActionBody,
-    responses(
-        (status = 200, body = DossierOut),
-        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn act(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(code): Path<String>,
-    super::json::ApiJson(body): super::json::ApiJson<ActionBody>,
-) -> Result<Json<DossierOut>, ApiError> {
-    let lang = auth.lang;
-    let action = lienthong_domain::workflow::DossierAction::parse(&body.action).ok_or_else(|| {
-        field_error("action", "Thao tác không hợp lệ: accept, refuse, forward, approve, return_result hoặc withdraw.", "Unknown action: accept, refuse, forward, approve, return_result or withdraw.", lang)
-    })?;
-    let req = lienthong_app::processing::ActionRequest {
-        action,
-        version: body.version,
-        note: body.note,
-    };
-    let view = lienthong_app::processing::act(&state.app, &auth.caller, &auth.audit(), &code, req)
-        .await
-        .map_err(|e| ApiError(e, lang))?;
-    Ok(Json(dossier_out(view)))
 }

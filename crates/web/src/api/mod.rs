@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1`, documented by OpenAPI 3.1.
 
 mod accounts;
+pub(crate) mod actions;
 mod auth;
 mod calendar;
 mod catalog;
 pub(crate) mod dossiers;
+pub(crate) mod processing;
 pub(crate) use catalog::parse_level;
 mod json;
 mod ops;
@@ -71,7 +73,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::receipt))
-        .routes(routes!(dossiers::act))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(actions::act))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+        )
+        .routes(routes!(processing::result))
+        .routes(routes!(processing::document))
+        .routes(routes!(processing::control_sheet))
+        .routes(routes!(processing::register))
+        .routes(routes!(processing::work_queue))
+        .routes(routes!(processing::workflows))
+        .routes(routes!(processing::save_workflow))
         .routes(routes!(dossiers::track))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::holidays))

@@ -8,6 +8,7 @@ mod layout;
 mod office;
 mod office_calendar;
 mod office_dossiers;
+mod office_queue;
 mod posted;
 mod register;
 mod session;
@@ -65,7 +66,7 @@ pub fn router() -> Router<AppState> {
             "/office/calendar",
             get(office_calendar::show).post(office_calendar::save),
         )
-        .route("/office/dossiers", get(office_dossiers::queue))
+        .route("/office/dossiers", get(office_queue::queue_page))
         .route(
             "/office/dossiers/{code}",
             get(office_dossiers::show).post(office_dossiers::act),

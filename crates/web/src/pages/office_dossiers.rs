@@ -1,4 +1,6 @@
-//! The office work queue and the dossier page where officials take actions.
+//! The dossier page where officials take actions: one form per action the caller may take
+//! now, each with the fields that action needs, plus the dossier's documents, hand-overs and
+//! history.
 
 use askama::Template;
 use axum::{
@@ -20,79 +22,23 @@ fn when(us: i64) -> String {
 }
 
 fn action_label(a: &str, lang: Lang) -> String {
-    let (vi, en) = match a {
-        "accept" => ("Tiếp nhận", "Accept"),
-        "refuse" => ("Từ chối tiếp nhận", "Refuse"),
-        "forward" => ("Chuyển xử lý", "Forward for processing"),
-        "approve" => ("Phê duyệt", "Approve"),
-        "return_result" => ("Trả kết quả", "Return the result"),
-        "withdraw" => ("Rút hồ sơ", "Withdraw"),
-        other => (other, other),
-    };
-    lang.pick(vi, en).to_owned()
+    DossierAction::parse(a).map_or_else(
+        || a.to_owned(),
+        |x| lang.pick(x.label_vi(), x.label_en()).to_owned(),
+    )
 }
 
-#[derive(Template)]
-#[template(path = "office_queue.html")]
-struct QueuePage {
-    layout: Layout,
-    rows: Vec<(String, String, String, String, String)>,
-}
-
-/// `GET /office/dossiers`.
-pub async fn queue(State(state): State<AppState>, auth: Auth) -> Response {
-    if auth.caller.principal().is_none() {
-        return Redirect::to("/login?next=/office/dossiers").into_response();
-    }
-    let lang = auth.lang;
-    match processing::queue(&state.app, &auth.caller).await {
-        Ok(list) => {
-            let rows = list
-                .into_iter()
-                .map(|v| {
-                    let due = v.row.due_date.clone().unwrap_or_else(|| "—".into());
-                    (
-                        v.row.code,
-                        v.procedure_name,
-                        v.row.applicant_name,
-                        lang.pick(v.status.label_vi(), v.status.label_en())
-                            .to_owned(),
-                        due,
-                    )
-                })
-                .collect();
-            render(
-                StatusCode::OK,
-                &QueuePage {
-                    layout: Layout::new(
-                        &auth,
-                        "/office/dossiers",
-                        lang.pick("Hồ sơ của cơ quan", "Agency dossiers"),
-                    ),
-                    rows,
-                },
-            )
-        }
-        Err(AppError::Forbidden | AppError::Unauthenticated) => error_page(
-            &auth,
-            "/office/dossiers",
-            StatusCode::FORBIDDEN,
-            ("Không có quyền", "Forbidden"),
-            (
-                "Tài khoản của bạn không xem được hồ sơ.",
-                "Your account cannot read dossiers.",
-            ),
+fn doc_label(kind: &str, lang: Lang) -> &'static str {
+    match kind {
+        "supplement_request" => lang.pick(
+            "Phiếu yêu cầu bổ sung (Mẫu 02)",
+            "Supplement request (form 02)",
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "queue failed");
-            error_page(
-                &auth,
-                "/office/dossiers",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ("Lỗi hệ thống", "Internal error"),
-                ("Vui lòng thử lại sau.", "Please try again later."),
-            )
-        }
+        "refusal" => lang.pick("Phiếu từ chối (Mẫu 03)", "Refusal (form 03)"),
+        "apology" => lang.pick("Phiếu xin lỗi, hẹn lại (Mẫu 04)", "Apology (form 04)"),
+        "rejection" => lang.pick("Thông báo không giải quyết", "Rejection notice"),
+        "result" => lang.pick("Kết quả giải quyết", "Result"),
+        _ => lang.pick("Văn bản", "Document"),
     }
 }
 
@@ -105,9 +51,18 @@ struct DossierPage {
     applicant: String,
     status: String,
     due: String,
+    step: String,
+    holder: String,
+    rounds: i64,
     version: i64,
     actions: Vec<(String, String)>,
+    targets: Vec<(String, String)>,
+    agencies: Vec<(String, String)>,
+    documents: Vec<(String, String)>,
+    open_items: Vec<(String, String)>,
+    legs: Vec<(String, String, String, String, String)>,
     history: Vec<(String, String, String, Option<String>)>,
+    apology_prompt: bool,
     error: Option<String>,
 }
 
@@ -120,8 +75,39 @@ async fn page(
 ) -> Response {
     let path = format!("/office/dossiers/{code}");
     let lang = auth.lang;
-    match dossiers::get(&state.app, &auth.caller, code).await {
+    let loaded = match dossiers::get(&state.app, &auth.caller, code).await {
         Ok(v) => {
+            let procedure =
+                lienthong_app::catalog::version_by_id(&state.app, &v.row.procedure_version_id)
+                    .await;
+            let agencies = lienthong_app::org::agencies(&state.app, None, None, None).await;
+            match (procedure, agencies) {
+                (Ok(p), Ok(a)) => Ok((v, p.procedure, a)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match loaded {
+        Ok((v, procedure, agencies)) => {
+            let name_of = |code: &str| {
+                agencies
+                    .iter()
+                    .find(|a| a.code == code)
+                    .map_or_else(|| code.to_owned(), |a| a.name.clone())
+            };
+            let open_items = v
+                .supplements
+                .iter()
+                .rev()
+                .find(|r| r.answered_at.is_none())
+                .and_then(|r| {
+                    serde_json::from_str::<Vec<processing::SupplementItem>>(&r.items).ok()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| (i.target, i.reason))
+                .collect();
             let view = DossierPage {
                 layout: Layout::new(auth, &path, &v.row.code),
                 code: v.row.code.clone(),
@@ -130,13 +116,70 @@ async fn page(
                 status: lang
                     .pick(v.status.label_vi(), v.status.label_en())
                     .to_owned(),
-                due: v.row.due_date.clone().unwrap_or_else(|| "—".into()),
+                due: v
+                    .row
+                    .due_date
+                    .as_deref()
+                    .map(processing::vn_date)
+                    .unwrap_or_else(|| "—".into()),
+                step: v.step_name.clone().unwrap_or_default(),
+                holder: v
+                    .row
+                    .state
+                    .handling_agency_code
+                    .as_deref()
+                    .map(name_of)
+                    .unwrap_or_else(|| "—".into()),
+                rounds: v.row.state.supplement_rounds,
                 version: v.row.version,
+                apology_prompt: v.allowed_actions.iter().any(|a| a == "apologize"),
                 actions: v
                     .allowed_actions
                     .iter()
-                    .filter(|a| a.as_str() != "withdraw")
+                    .filter(|a| !matches!(a.as_str(), "withdraw" | "supplement" | "rate"))
                     .map(|a| (a.clone(), action_label(a, lang)))
+                    .collect(),
+                targets: procedure
+                    .form
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), f.label.clone()))
+                    .chain(
+                        procedure
+                            .form
+                            .documents
+                            .iter()
+                            .map(|d| (d.slot.clone(), d.name.clone())),
+                    )
+                    .collect(),
+                agencies: agencies
+                    .iter()
+                    .filter(|a| Some(&a.code) != v.row.state.handling_agency_code.as_ref())
+                    .map(|a| (a.code.clone(), a.name.clone()))
+                    .collect(),
+                documents: v
+                    .documents
+                    .iter()
+                    .map(|d| {
+                        (
+                            format!("/api/v1/dossiers/{}/documents/{}", v.row.code, d.id),
+                            format!("{} — {}", doc_label(&d.kind, lang), when(d.created_at)),
+                        )
+                    })
+                    .collect(),
+                open_items,
+                legs: v
+                    .legs
+                    .iter()
+                    .map(|l| {
+                        (
+                            name_of(&l.agency_code),
+                            l.step.clone(),
+                            when(l.started_at),
+                            l.due_at.map(when).unwrap_or_else(|| "—".into()),
+                            l.ended_at.map(when).unwrap_or_else(|| "—".into()),
+                        )
+                    })
                     .collect(),
                 history: v
                     .history
@@ -144,9 +187,13 @@ async fn page(
                     .map(|h| {
                         (
                             when(h.at),
-                            Status::parse(&h.status).map_or_else(
-                                || h.status.clone(),
-                                |s| lang.pick(s.label_vi(), s.label_en()).to_owned(),
+                            format!(
+                                "{} → {}",
+                                action_label(&h.action, lang),
+                                Status::parse(&h.status).map_or_else(
+                                    || h.status.clone(),
+                                    |s| lang.pick(s.label_vi(), s.label_en()).to_owned(),
+                                )
                             ),
                             h.actor_name.clone(),
                             h.note.clone(),
@@ -171,6 +218,29 @@ async fn page(
             ),
         ),
     }
+}
+
+/// The request a posted office form describes.
+fn request_of(form: &Posted, action: DossierAction, version: i64) -> processing::ActionRequest {
+    let opt = |k: &str| Some(form.get(k)).filter(|v| !v.trim().is_empty());
+    let mut req = processing::ActionRequest::new(action, version);
+    req.note = opt("note");
+    req.agency_code = opt("agency_code");
+    req.working_days = opt("working_days").and_then(|d| d.replace(',', ".").parse().ok());
+    req.new_due_date = opt("new_due_date");
+    req.reason = opt("reason");
+    req.channel = opt("channel");
+    req.tracking_number = opt("tracking_number");
+    req.items = form
+        .pairs()
+        .iter()
+        .filter(|(k, _)| k == "target")
+        .map(|(_, t)| processing::SupplementItem {
+            target: t.clone(),
+            reason: form.get(&format!("reason_{t}")),
+        })
+        .collect();
+    req
 }
 
 /// `GET /office/dossiers/{code}`.
@@ -214,20 +284,8 @@ pub async fn act(
         )
         .await;
     };
-    let note = Some(form.get("note")).filter(|n| !n.trim().is_empty());
-    match processing::act(
-        &state.app,
-        &auth.caller,
-        &auth.audit(),
-        &code,
-        processing::ActionRequest {
-            action,
-            version,
-            note,
-        },
-    )
-    .await
-    {
+    let req = request_of(&form, action, version);
+    match processing::act(&state.app, &auth.caller, &auth.audit(), &code, req).await {
         Ok(_) => {
             let mut r = Redirect::to(&path).into_response();
             *r.status_mut() = StatusCode::SEE_OTHER;
@@ -235,9 +293,10 @@ pub async fn act(
         }
         Err(AppError::Validation(e)) => {
             let msg = e
-                .first()
+                .iter()
                 .map(|f| f.message(lang).to_owned())
-                .unwrap_or_default();
+                .collect::<Vec<_>>()
+                .join(" ");
             page(
                 &state,
                 &auth,
@@ -247,16 +306,24 @@ pub async fn act(
             )
             .await
         }
-        Err(AppError::Conflict(_)) => {
+        Err(AppError::Conflict(reason)) => {
+            let stale = reason.starts_with("stale") || reason.contains("meanwhile");
             page(
                 &state,
                 &auth,
                 &code,
                 Some(
-                    lang.pick(
-                        "Hồ sơ vừa được người khác xử lý; trang đã được tải lại.",
-                        "Someone else acted on the dossier; the page was reloaded.",
-                    )
+                    if stale {
+                        lang.pick(
+                            "Hồ sơ vừa được người khác xử lý; trang đã được tải lại.",
+                            "Someone else acted on the dossier; the page was reloaded.",
+                        )
+                    } else {
+                        lang.pick(
+                            "Thao tác này không thực hiện được ở bước hiện tại.",
+                            "This action is not possible at the current step.",
+                        )
+                    }
                     .into(),
                 ),
                 StatusCode::CONFLICT,

@@ -452,7 +452,11 @@ async fn actions_api_moves_dossiers_and_answers_conflicts() {
         (Some("accepted"), Some(2), Some(2))
     );
     assert_eq!(v["due_date"], "2026-12-04");
-    assert_eq!(v["allowed_actions"], serde_json::json!(["forward"]));
+    assert_eq!(
+        v["allowed_actions"],
+        serde_json::json!(["request_supplement", "forward"])
+    );
+    assert_eq!(v["current_step"], "reception");
     let again = w
         .post(
             &path,
