@@ -95,16 +95,21 @@ fn row(r: &sqlx::any::AnyRow) -> Result<Notification> {
 }
 
 /// Notifications still to deliver (pending, or failed with fewer than `max_attempts`).
+///
+/// Retries back off: after `n` attempts the next one waits until `n²` minutes after creation.
 pub async fn due(
     conn: &mut AnyConnection,
     max_attempts: i64,
+    now_us: i64,
     limit: i64,
 ) -> Result<Vec<Notification>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM notifications WHERE status <> 'sent' AND attempts < $1 ORDER BY created_at LIMIT $2"
+        "SELECT {COLUMNS} FROM notifications WHERE status <> 'sent' AND attempts < $1 \
+         AND created_at + attempts * attempts * 60000000 <= $2 ORDER BY created_at LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(max_attempts)
+        .bind(now_us)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
@@ -117,6 +122,33 @@ pub async fn for_dossier(conn: &mut AnyConnection, code: &str) -> Result<Vec<Not
         format!("SELECT {COLUMNS} FROM notifications WHERE dossier_code = $1 ORDER BY created_at");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(code)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+/// The latest notifications of every channel (delivery log), newest first.
+pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Notification>> {
+    let sql = format!("SELECT {COLUMNS} FROM notifications ORDER BY created_at DESC LIMIT $1");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+/// In-app notifications of an account, newest first.
+pub async fn inbox(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<Notification>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM notifications WHERE channel = 'inapp' AND recipient = $1 ORDER BY created_at DESC LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(row).collect()

@@ -212,8 +212,11 @@ async fn the_applicant_gets_one_acknowledgement_email_through_smtp() {
     let log = lienthong_store::notifications::for_dossier(&mut conn, &view.row.code)
         .await
         .unwrap();
-    assert_eq!(log.len(), 1);
-    assert_eq!((log[0].status.as_str(), log[0].attempts), ("sent", 1));
+    let channels: Vec<(&str, &str, i64)> = log
+        .iter()
+        .map(|n| (n.channel.as_str(), n.status.as_str(), n.attempts))
+        .collect();
+    assert_eq!(channels, [("email", "sent", 1), ("inapp", "sent", 0)]);
     drop(conn);
     // With the relay down, the failure is logged and retried later.
     let down = notify::Notifier::new(
@@ -235,9 +238,15 @@ async fn the_applicant_gets_one_acknowledgement_email_through_smtp() {
     let failed = lienthong_store::notifications::for_dossier(&mut conn, &v2.row.code)
         .await
         .unwrap();
-    assert_eq!(failed[0].status, "failed");
+    assert_eq!(
+        (failed[0].channel.as_str(), failed[0].status.as_str()),
+        ("email", "failed")
+    );
     assert!(failed[0].last_error.is_some());
     drop(conn);
+    // Retries back off: nothing is retried within the first minute.
+    assert_eq!(notifier.retry_due().await.unwrap(), 0);
+    t.clock.advance(SignedDuration::from_secs(61));
     assert_eq!(notifier.retry_due().await.unwrap(), 1);
     assert_eq!(
         delivered(smtp.maildir.path()).len(),

@@ -214,3 +214,4 @@ mod applications;
 mod identity;
 mod organisation;
 mod procedures;
+mod processing;

@@ -1,5 +1,6 @@
-//! Notifications: turn domain events into e-mails (SMS and in-app later), exactly once per
-//! event and channel, with a delivery log and retries.
+//! Notifications: turn domain events into e-mails and in-app messages to the applicant,
+//! exactly once per event and channel, from templates the province may reword, with a
+//! delivery log and retries that back off.
 
 use std::{sync::Arc, time::Duration};
 
@@ -7,11 +8,12 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Body, Mailbox, header::ContentTransferEncoding, header::ContentType},
 };
-use lienthong_domain::clock::{business_tz, from_micros};
 use lienthong_store::{
     dossiers as store_dossiers,
     notifications::{self as store, Notification},
 };
+
+pub mod templates;
 
 use crate::{App, AppError, events::Event};
 
@@ -102,66 +104,91 @@ impl Notifier {
         }
     }
 
-    /// Creates (once) and tries to deliver the notifications an event calls for.
+    /// Creates (once) and tries to deliver the notifications an event calls for: an e-mail to
+    /// the applicant when the dossier has an address, and an in-app message to the applicant's
+    /// account, both from the province's templates.
     pub async fn handle(&self, event: &Event) -> Result<(), AppError> {
-        if event.topic != "dossier.submitted" {
+        let Some((subject, body)) = templates::template(&self.app, &event.topic).await? else {
             return Ok(());
-        }
+        };
         let row = {
             let mut conn = self.app.db.read().await?;
             store_dossiers::by_code(&mut conn, &event.key).await?
         };
         let Some(d) = row else { return Ok(()) };
-        let Some(email) = d.applicant_email.clone() else {
-            return Ok(());
-        };
         let procedure = crate::catalog::version_by_id(&self.app, &d.procedure_version_id)
             .await?
             .procedure;
-        let received = from_micros(d.received_at)
-            .to_zoned(business_tz())
-            .strftime("%H giờ %M, ngày %d/%m/%Y")
-            .to_string();
-        let subject = format!("[Dịch vụ công] Đã nhận hồ sơ {}", d.code);
-        let body = format!(
-            "Kính gửi Ông/Bà {name},\n\n\
-             Hệ thống đã nhận hồ sơ của Ông/Bà.\n\n\
-             Mã hồ sơ: {code}\n\
-             Thủ tục: {procedure}\n\
-             Thời điểm nộp: {received}\n\
-             Tình trạng: Mới đăng ký (chờ tiếp nhận)\n\n\
-             Ngày hẹn trả kết quả sẽ được thông báo khi hồ sơ được tiếp nhận.\n\
-             Tra cứu hồ sơ: {url}/track?code={code}\n\
-             (nhập thêm 4 số cuối số điện thoại đã khai)\n\n\
-             Giấy tiếp nhận hồ sơ: {url}/dossiers/{code}\n\n\
-             Đây là thư tự động, xin đừng trả lời thư này.\n",
-            name = d.applicant_name,
-            code = d.code,
-            procedure = procedure.name,
-            url = self.public_url,
-        );
-        let n = Notification {
-            id: uuid::Uuid::now_v7().to_string(),
-            event_id: event.id,
-            channel: "email".into(),
-            recipient: email,
-            subject,
-            body,
-            dossier_code: Some(d.code.clone()),
-            status: "pending".into(),
-            attempts: 0,
-            last_error: None,
-            created_at: self.app.now_us(),
-            sent_at: None,
+        let (agency, note) = {
+            let mut conn = self.app.db.read().await?;
+            let agency = lienthong_store::org::agency_by_id(&mut conn, &d.agency_version_id)
+                .await?
+                .map_or_else(|| d.agency_code.clone(), |a| a.name);
+            let note = store_dossiers::history(&mut conn, &d.id)
+                .await?
+                .into_iter()
+                .rev()
+                .find_map(|h| h.note)
+                .unwrap_or_default();
+            (agency, note)
         };
-        let inserted = {
-            let mut tx = self.app.db.write().await?;
-            let inserted = store::insert_once(tx.conn(), &n).await?;
-            tx.commit().await?;
-            inserted
-        };
-        if inserted {
-            self.deliver(&n).await?;
+        let status = lienthong_domain::dossier::Status::parse(&d.status)
+            .map_or_else(|| d.status.clone(), |s| s.label_vi().to_owned());
+        let vars = [
+            ("name", d.applicant_name.clone()),
+            ("code", d.code.clone()),
+            ("procedure", procedure.name.clone()),
+            ("status", status),
+            (
+                "due_date",
+                d.due_date
+                    .as_deref()
+                    .map(crate::processing::vn_date)
+                    .unwrap_or_else(|| "chưa xác định".into()),
+            ),
+            ("note", note),
+            ("url", self.public_url.clone()),
+            ("agency", agency),
+        ];
+        let subject = templates::render(&subject, &vars);
+        let body = templates::with_footer(&templates::render(&body, &vars));
+        let now = self.app.now_us();
+        let mut out = Vec::new();
+        if let Some(email) = d.applicant_email.clone() {
+            out.push(("email", email));
+        }
+        if let Some(account) = d.applicant_account_id.clone() {
+            out.push(("inapp", account));
+        }
+        for (channel, recipient) in out {
+            let n = Notification {
+                id: uuid::Uuid::now_v7().to_string(),
+                event_id: event.id,
+                channel: channel.into(),
+                recipient,
+                subject: subject.clone(),
+                body: body.clone(),
+                dossier_code: Some(d.code.clone()),
+                status: if channel == "inapp" {
+                    "sent"
+                } else {
+                    "pending"
+                }
+                .into(),
+                attempts: 0,
+                last_error: None,
+                created_at: now,
+                sent_at: (channel == "inapp").then_some(now),
+            };
+            let inserted = {
+                let mut tx = self.app.db.write().await?;
+                let inserted = store::insert_once(tx.conn(), &n).await?;
+                tx.commit().await?;
+                inserted
+            };
+            if inserted && channel == "email" {
+                self.deliver(&n).await?;
+            }
         }
         Ok(())
     }
@@ -187,7 +214,7 @@ impl Notifier {
     pub async fn retry_due(&self) -> Result<usize, AppError> {
         let due = {
             let mut conn = self.app.db.read().await?;
-            store::due(&mut conn, MAX_ATTEMPTS, 100).await?
+            store::due(&mut conn, MAX_ATTEMPTS, self.app.now_us(), 100).await?
         };
         for n in &due {
             self.deliver(n).await?;
@@ -218,4 +245,24 @@ impl Notifier {
             }
         }
     }
+}
+
+/// The caller's in-app messages, newest first.
+pub async fn inbox(
+    app: &App,
+    caller: &crate::authz::Caller,
+) -> Result<Vec<Notification>, AppError> {
+    let p = caller.principal().ok_or(AppError::Unauthenticated)?;
+    let mut conn = app.db.read().await?;
+    Ok(store::inbox(&mut conn, &p.account_id, 50).await?)
+}
+
+/// The delivery log: the latest notifications on every channel (administrators, auditors).
+pub async fn delivery_log(
+    app: &App,
+    caller: &crate::authz::Caller,
+) -> Result<Vec<Notification>, AppError> {
+    crate::authz::authorize(caller, crate::authz::Action::ReadAudit, None)?;
+    let mut conn = app.db.read().await?;
+    Ok(store::recent(&mut conn, 200).await?)
 }
