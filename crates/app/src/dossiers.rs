@@ -202,8 +202,61 @@ pub async fn submit(
     s: Submission,
 ) -> Result<(DossierView, bool), AppError> {
     authorize(caller, Action::SubmitDossier, None)?;
+    create(app, caller, ctx, s, None).await
+}
+
+/// Registers at the one-stop desk a dossier brought in person (`Channel::Direct`) or by post
+/// (`Channel::Postal`) on the applicant's behalf: the same checks as online, then accepted at
+/// once with its due date, so the receipt (Mẫu 01) can be printed for the applicant. Reception
+/// officials of the receiving agency (or above) only.
+pub async fn register_at_desk(
+    app: &App,
+    caller: &Caller,
+    ctx: &AuditCtx,
+    s: Submission,
+    channel: Channel,
+) -> Result<DossierView, AppError> {
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
-    if let Some(key) = &s.idempotency_key {
+    let scope = agency_scope(app, &s.agency_code).await?;
+    let at_desk = principal.kind == AccountKind::Official
+        && principal.roles.iter().any(|g| {
+            g.role == lienthong_domain::role::Role::Reception
+                && scope.lineage.contains(&g.agency_code)
+        });
+    if !at_desk {
+        return Err(AppError::Forbidden);
+    }
+    if channel == Channel::Online {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "channel",
+            "Tại quầy chỉ nhận hồ sơ trực tiếp hoặc qua bưu chính.",
+            "The desk registers dossiers brought in person or by post.",
+        )]));
+    }
+    if answer_text(&s.answers, "applicant_name").is_none() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "applicant_name",
+            "Cần ghi họ tên người nộp.",
+            "The applicant's name is required.",
+        )]));
+    }
+    let (view, _) = create(app, caller, ctx, s, Some(channel)).await?;
+    let req = crate::processing::ActionRequest::new(
+        lienthong_domain::workflow::DossierAction::Accept,
+        view.row.version,
+    );
+    crate::processing::act(app, caller, ctx, &view.row.code, req).await
+}
+
+async fn create(
+    app: &App,
+    caller: &Caller,
+    ctx: &AuditCtx,
+    s: Submission,
+    desk: Option<Channel>,
+) -> Result<(DossierView, bool), AppError> {
+    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    if let Some(key) = s.idempotency_key.as_ref().filter(|_| desk.is_none()) {
         if key.is_empty() || key.len() > 200 {
             return Err(AppError::Validation(vec![FieldError::new(
                 "Idempotency-Key",
@@ -288,7 +341,10 @@ pub async fn submit(
         .await?;
     }
     let seq = store::next_in_sequence(conn, &dossier_sequence_key(&s.agency_code, today)).await?;
-    let account = lienthong_store::accounts::by_id(conn, &principal.account_id).await?;
+    let account = match desk {
+        None => lienthong_store::accounts::by_id(conn, &principal.account_id).await?,
+        Some(_) => None,
+    };
     let applicant_name =
         answer_text(&answers, "applicant_name").unwrap_or_else(|| principal.full_name.clone());
     let applicant_phone = answer_text(&answers, "applicant_phone")
@@ -302,17 +358,21 @@ pub async fn submit(
         procedure_version_id: published.id.clone(),
         agency_code: s.agency_code.clone(),
         agency_version_id: agency.id.clone(),
-        applicant_account_id: Some(principal.account_id.clone()),
+        applicant_account_id: desk.is_none().then(|| principal.account_id.clone()),
         applicant_name,
         applicant_phone,
         applicant_email,
-        channel: Channel::Online.as_str().to_owned(),
+        channel: desk.unwrap_or(Channel::Online).as_str().to_owned(),
         status: Status::Submitted.as_str().to_owned(),
         answers: Value::Object(answers).to_string(),
         received_at: now,
         due_date: None,
         version: 1,
-        idempotency_key: s.idempotency_key.clone(),
+        idempotency_key: if desk.is_some() {
+            None
+        } else {
+            s.idempotency_key.clone()
+        },
         created_at: now,
         updated_at: now,
         state: lienthong_store::processing::ProcessingState {
@@ -359,7 +419,11 @@ pub async fn submit(
             seq: 0,
             at: now,
             actor: principal.account_id.clone(),
-            actor_name: row.applicant_name.clone(),
+            actor_name: if desk.is_some() {
+                principal.full_name.clone()
+            } else {
+                row.applicant_name.clone()
+            },
             action: "submit".into(),
             status: row.status.clone(),
             note: None,

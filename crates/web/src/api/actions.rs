@@ -180,3 +180,90 @@ pub async fn act(
         .map_err(|e| ApiError(e, lang).into_response())?;
     Ok(Json(dossier_out(view)))
 }
+
+/// The JSON part of a dossier registered at the desk.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeskBody {
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Receiving agency code.
+    pub agency_code: String,
+    /// `direct` (brought in person) or `postal`.
+    pub channel: String,
+    /// Answers keyed by question name (`applicant_name` required).
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The multipart request: a `dossier` JSON part ([`DeskBody`]) and one part per file.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "documents the multipart body for OpenAPI")]
+pub struct DeskForm {
+    /// The dossier as JSON.
+    dossier: String,
+    /// Files named by document slot.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// Registers at the one-stop desk a dossier brought in person or by post; it is accepted at
+/// once and its receipt can be printed. Reception officials of the receiving agency.
+#[utoipa::path(post, path = "/api/v1/desk/dossiers", tag = "dossiers", security(("bearer" = [])),
+    request_body(content = DeskForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = DossierOut),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register_at_desk(
+    State(state): State<AppState>,
+    auth: Auth,
+    multipart: Multipart,
+) -> Result<(axum::http::StatusCode, Json<DossierOut>), ApiError> {
+    let lang = auth.lang;
+    if auth.caller.principal().is_none() {
+        return Err(ApiError(lienthong_app::AppError::Unauthenticated, lang));
+    }
+    let (body, files) = read_multipart::<DeskBody>(&state, lang, multipart, "dossier").await?;
+    let body = body.ok_or_else(|| {
+        field_error(
+            "dossier",
+            "Thiếu phần `dossier` (JSON) của hồ sơ.",
+            "The `dossier` JSON part is missing.",
+            lang,
+        )
+    })?;
+    let channel = match body.channel.as_str() {
+        "direct" => lienthong_domain::dossier::Channel::Direct,
+        "postal" => lienthong_domain::dossier::Channel::Postal,
+        _ => {
+            return Err(field_error(
+                "channel",
+                "Hình thức nộp: direct (trực tiếp) hoặc postal (bưu chính).",
+                "Channel: direct or postal.",
+                lang,
+            ));
+        }
+    };
+    let submission = lienthong_app::dossiers::Submission {
+        procedure_code: body.procedure_code,
+        agency_code: body.agency_code,
+        answers: body.answers,
+        files,
+        idempotency_key: None,
+    };
+    let view = lienthong_app::dossiers::register_at_desk(
+        &state.app,
+        &auth.caller,
+        &auth.audit(),
+        submission,
+        channel,
+    )
+    .await
+    .map_err(|e| ApiError(e, lang))?;
+    Ok((axum::http::StatusCode::CREATED, Json(dossier_out(view))))
+}

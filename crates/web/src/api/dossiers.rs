@@ -264,9 +264,34 @@ fn upload_error(slot: &str, p: UploadProblem, lang: Lang) -> ApiError {
 pub async fn read_multipart<T: serde::de::DeserializeOwned>(
     state: &AppState,
     lang: Lang,
-    mut multipart: Multipart,
+    multipart: Multipart,
     json_part: &str,
 ) -> Result<(Option<T>, Vec<UploadedFile>), ApiError> {
+    let (texts, files) = read_parts(state, lang, multipart, |n| n == json_part).await?;
+    let Some((_, bytes)) = texts.into_iter().find(|(n, _)| n == json_part) else {
+        return Ok((None, files));
+    };
+    let parsed: T = serde_json::from_slice(bytes.as_bytes()).map_err(|e| {
+        ApiError(
+            AppError::Validation(vec![FieldError {
+                field: json_part.into(),
+                vi: format!("JSON không hợp lệ: {e}"),
+                en: format!("Invalid JSON: {e}"),
+            }]),
+            lang,
+        )
+    })?;
+    Ok((Some(parsed), files))
+}
+
+/// Reads a multipart body: the parts `is_text` names as text (at most 1 MB each), the others
+/// streamed into the file store as files named by their document slot.
+pub async fn read_parts(
+    state: &AppState,
+    lang: Lang,
+    mut multipart: Multipart,
+    is_text: impl Fn(&str) -> bool,
+) -> Result<(Vec<(String, String)>, Vec<UploadedFile>), ApiError> {
     let malformed = |e: axum::extract::multipart::MultipartError| {
         tracing::info!(error = %e, "malformed multipart body");
         field_error(
@@ -277,32 +302,30 @@ pub async fn read_multipart<T: serde::de::DeserializeOwned>(
         )
     };
     let limits = state.app.uploads;
-    let mut body = None;
+    let mut texts = Vec::new();
     let mut files = Vec::new();
     let mut total: u64 = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == json_part {
+        if is_text(&name) {
             let bytes = field.bytes().await.map_err(malformed)?;
-            if bytes.len() > 1024 * 1024 {
+            if bytes.len() > 1024 * 1024 || texts.len() >= 200 {
                 return Err(field_error(
-                    "dossier",
-                    "Phần dữ liệu hồ sơ quá lớn (tối đa 1 MB).",
-                    "The dossier part is too large (at most 1 MB).",
+                    &name,
+                    "Phần dữ liệu quá lớn (tối đa 1 MB).",
+                    "The part is too large (at most 1 MB).",
                     lang,
                 ));
             }
-            let parsed: T = serde_json::from_slice(&bytes).map_err(|e| {
-                ApiError(
-                    AppError::Validation(vec![FieldError {
-                        field: "dossier".into(),
-                        vi: format!("JSON của hồ sơ không hợp lệ: {e}"),
-                        en: format!("Invalid dossier JSON: {e}"),
-                    }]),
+            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                field_error(
+                    &name,
+                    "Dữ liệu phải là văn bản UTF-8.",
+                    "The part must be UTF-8 text.",
                     lang,
                 )
             })?;
-            body = Some(parsed);
+            texts.push((name, text));
             continue;
         }
         if !is_identifier(&name) {
@@ -357,7 +380,7 @@ pub async fn read_multipart<T: serde::de::DeserializeOwned>(
             blob,
         });
     }
-    Ok((body, files))
+    Ok((texts, files))
 }
 
 /// Submits a dossier with its files. The same `Idempotency-Key` again returns the same dossier.

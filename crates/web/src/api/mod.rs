@@ -76,6 +76,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(actions::act))
+                .routes(routes!(actions::register_at_desk))
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
         )
         .routes(routes!(processing::result))

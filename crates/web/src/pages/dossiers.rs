@@ -47,6 +47,15 @@ struct DossierPage {
     received: String,
     due: String,
     history: Vec<(String, String, Option<String>)>,
+    version: i64,
+    error: Option<String>,
+    /// (target, label, reason, is_file, current value) of the open supplement round.
+    supplement: Vec<(String, String, String, bool, String)>,
+    can_supplement: bool,
+    can_rate: bool,
+    can_withdraw: bool,
+    rating: Option<i64>,
+    documents: Vec<(String, String)>,
 }
 
 /// Query of the dossier page.
@@ -63,20 +72,78 @@ pub async fn show(
     Path(code): Path<String>,
     Query(q): Query<DossierQuery>,
 ) -> Response {
+    page(
+        &state,
+        &auth,
+        &code,
+        q.submitted.is_some(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The applicant's dossier page, with an error from a refused action if any.
+pub async fn page(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+    submitted: bool,
+    error: Option<String>,
+    status_code: StatusCode,
+) -> Response {
     let path = format!("/dossiers/{code}");
     if auth.caller.principal().is_none() {
         return Redirect::to(&format!("/login?next={path}")).into_response();
     }
     let lang = auth.lang;
-    match dossiers::get(&state.app, &auth.caller, &code).await {
+    match dossiers::get(&state.app, &auth.caller, code).await {
         Ok(v) => {
+            let procedure =
+                lienthong_app::catalog::version_by_id(&state.app, &v.row.procedure_version_id)
+                    .await
+                    .map(|p| p.procedure)
+                    .ok();
+            let answers: serde_json::Value =
+                serde_json::from_str(&v.row.answers).unwrap_or_default();
+            let supplement = v
+                .supplements
+                .iter()
+                .rev()
+                .find(|r| r.answered_at.is_none())
+                .and_then(|r| {
+                    serde_json::from_str::<Vec<lienthong_app::processing::SupplementItem>>(&r.items)
+                        .ok()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| {
+                    let field = procedure
+                        .as_ref()
+                        .and_then(|p| p.form.fields.iter().find(|f| f.name == i.target));
+                    let slot = procedure
+                        .as_ref()
+                        .and_then(|p| p.form.documents.iter().find(|d| d.slot == i.target));
+                    let label = field
+                        .map(|f| f.label.clone())
+                        .or_else(|| slot.map(|d| d.name.clone()))
+                        .unwrap_or_else(|| i.target.clone());
+                    let current = answers
+                        .get(&i.target)
+                        .and_then(|a| a.as_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    (i.target, label, i.reason, slot.is_some(), current)
+                })
+                .collect();
+            let allowed = |a: &str| v.allowed_actions.iter().any(|x| x == a);
             let page = DossierPage {
                 layout: Layout::new(
-                    &auth,
+                    auth,
                     &path,
                     &format!("{} {}", lang.pick("Hồ sơ", "Dossier"), v.row.code),
                 ),
-                submitted: q.submitted.is_some(),
+                submitted,
                 code: v.row.code.clone(),
                 procedure_name: v.procedure_name.clone(),
                 agency_name: v.agency_name.clone(),
@@ -97,11 +164,42 @@ pub async fn show(
                         )
                     })
                     .collect(),
+                version: v.row.version,
+                error,
+                supplement,
+                can_supplement: allowed("supplement"),
+                can_rate: allowed("rate"),
+                can_withdraw: allowed("withdraw"),
+                rating: v.row.state.rating,
+                documents: v
+                    .documents
+                    .iter()
+                    .map(|d| {
+                        let name = match d.kind.as_str() {
+                            "supplement_request" => lang.pick(
+                                "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+                                "Request to supplement",
+                            ),
+                            "refusal" => lang.pick("Phiếu từ chối tiếp nhận", "Refusal"),
+                            "apology" => lang.pick(
+                                "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+                                "Apology and new date",
+                            ),
+                            "rejection" => lang.pick("Thông báo không giải quyết", "Rejection"),
+                            "result" => lang.pick("Kết quả giải quyết", "Result"),
+                            _ => lang.pick("Văn bản", "Document"),
+                        };
+                        (
+                            format!("/api/v1/dossiers/{}/documents/{}", v.row.code, d.id),
+                            name.to_owned(),
+                        )
+                    })
+                    .collect(),
             };
-            render(StatusCode::OK, &page)
+            render(status_code, &page)
         }
         Err(AppError::NotFound(_)) | Err(AppError::Forbidden) => error_page(
-            &auth,
+            auth,
             &path,
             StatusCode::NOT_FOUND,
             ("Không tìm thấy hồ sơ", "Dossier not found"),
@@ -113,7 +211,7 @@ pub async fn show(
         Err(e) => {
             tracing::error!(error = %e, "dossier page failed");
             error_page(
-                &auth,
+                auth,
                 &path,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ("Lỗi hệ thống", "Internal error"),
@@ -129,6 +227,8 @@ struct MyPage {
     layout: Layout,
     drafts: Vec<(String, String, String)>,
     dossiers: Vec<(String, String, String, String)>,
+    /// (when, subject, dossier code) of in-app messages.
+    messages: Vec<(String, String, String)>,
 }
 
 /// `GET /my`: the applicant's drafts and dossiers.
@@ -154,8 +254,21 @@ pub async fn my(State(state): State<AppState>, auth: Auth) -> Response {
         };
         draft_rows.push((d.id, name, saved));
     }
+    let messages = lienthong_app::notify::inbox(&state.app, &auth.caller)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| {
+            (
+                when(n.created_at),
+                n.subject,
+                n.dossier_code.unwrap_or_default(),
+            )
+        })
+        .collect();
     let page = MyPage {
         layout: Layout::new(&auth, "/my", lang.pick("Hồ sơ của tôi", "My dossiers")),
+        messages,
         drafts: draft_rows,
         dossiers: list
             .iter()

@@ -3,6 +3,7 @@
 mod apply;
 mod catalog;
 mod catalog_admin;
+mod dossier_actions;
 mod dossiers;
 mod layout;
 mod office;
@@ -57,6 +58,14 @@ pub fn router() -> Router<AppState> {
         .route("/drafts/{id}/submit", post(apply::submit))
         .route("/drafts/{id}/{step}", get(apply::show).post(apply::save))
         .route("/dossiers/{code}", get(dossiers::show))
+        .route(
+            "/dossiers/{code}/supplement",
+            post(dossier_actions::supplement).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::MAX_UPLOAD_BODY,
+            )),
+        )
+        .route("/dossiers/{code}/rate", post(dossier_actions::rate))
+        .route("/dossiers/{code}/withdraw", post(dossier_actions::withdraw))
         .route("/my", get(dossiers::my))
         .route("/track", get(dossiers::track))
         .route("/session/extend", post(dossiers::extend))

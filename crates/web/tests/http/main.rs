@@ -54,6 +54,7 @@ struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -83,6 +84,7 @@ impl TestWeb {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -198,3 +200,4 @@ mod accounts;
 mod catalog;
 mod dossiers;
 mod ops;
+mod processing;

@@ -1,0 +1,302 @@
+//! The one-stop journey over HTTP: desk registration, supplements answered from the
+//! applicant's page, an uploaded result, return and rating, office pages, the register as
+//! XLSX, queues and workflow definitions.
+
+use axum::http::StatusCode;
+use lienthong_app::demo;
+
+use super::{LLTP, form_token, multipart, pdf, web};
+
+async fn session(w: &super::TestWeb, user: &str) -> String {
+    let r = w.login(user, demo::DEMO_PASSWORD).await;
+    format!("lt_session={}", r.cookie("lt_session").unwrap())
+}
+
+fn action_parts(action: &str, files: &[(&str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "lt-action-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\nContent-Type: application/json\r\n\r\n{action}\r\n"
+    )
+    .into_bytes();
+    for (name, file, bytes) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn the_one_stop_journey_over_http_and_pages() {
+    let w = web().await;
+    let auth = |t: &str| format!("Bearer {t}");
+    let citizen = auth(&w.token("citizen1").await);
+    let desk = auth(&w.token("reception@000.00.04.H13").await);
+    let specialist = auth(&w.token("specialist@000.00.04.H13").await);
+    let leader = auth(&w.token("leader@000.00.04.H13").await);
+    let files = vec![
+        ("to_khai", "a.pdf", "application/pdf", pdf()),
+        ("giay_to_tuy_than", "b.pdf", "application/pdf", pdf()),
+    ];
+    // The desk registers a dossier brought in person: accepted at once.
+    let desk_body = LLTP.replacen(
+        "{\"procedure_code\"",
+        "{\"channel\":\"direct\",\"procedure_code\"",
+        1,
+    );
+    let (ct, body) = multipart(&desk_body, &files);
+    let registered = w
+        .post(
+            "/api/v1/desk/dossiers",
+            &ct,
+            body.clone(),
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    assert_eq!(registered.json()["status"], "accepted");
+    let by_citizen = w
+        .post(
+            "/api/v1/desk/dossiers",
+            &ct,
+            body,
+            &[("authorization", &citizen)],
+        )
+        .await;
+    assert_eq!(by_citizen.status, StatusCode::FORBIDDEN);
+    // An online dossier, accepted and forwarded.
+    let (ct, body) = multipart(LLTP, &files);
+    let code = w
+        .post(
+            "/api/v1/dossiers",
+            &ct,
+            body,
+            &[("authorization", &citizen)],
+        )
+        .await
+        .json()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/dossiers/{code}/actions");
+    let send = |who: String, json: String| {
+        let w = &w;
+        let path = path.clone();
+        async move {
+            w.post(&path, "application/json", json, &[("authorization", &who)])
+                .await
+        }
+    };
+    assert_eq!(
+        send(desk.clone(), r#"{"action":"accept","version":1}"#.into())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(desk.clone(), r#"{"action":"forward","version":2}"#.into())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let other = auth(&w.token("specialist@000.00.05.H13").await);
+    assert_eq!(
+        send(other, r#"{"action":"forward","version":3}"#.into())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let stale = send(
+        specialist.clone(),
+        r#"{"action":"forward","version":2}"#.into(),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let asked = send(
+        specialist.clone(),
+        r#"{"action":"request_supplement","version":3,"items":[{"target":"purpose","reason":"Ghi rõ mục đích"},{"target":"giay_to_tuy_than","reason":"Ảnh mờ"}]}"#.into(),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let v = asked.json();
+    assert_eq!(
+        (v["dvcqg_status"].as_u64(), v["supplement_rounds"].as_i64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(v["supplement_items"][0]["target"], "purpose");
+    assert_eq!(v["documents"][0]["kind"], "supplement_request");
+    // The applicant answers from the dossier page, without JavaScript.
+    let cookie = session(&w, "citizen1").await;
+    let page = w
+        .get(&format!("/dossiers/{code}"), &[("cookie", &cookie)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Ghi rõ mục đích") && page.body.contains("Ảnh mờ"));
+    assert!(
+        page.body
+            .contains(&format!("action=\"/dossiers/{code}/supplement\""))
+    );
+    let token = form_token(&page.body);
+    let boundary = "page-boundary";
+    let mut form = Vec::new();
+    for (name, value) in [
+        ("csrf_token", token.as_str()),
+        ("version", "4"),
+        ("answer_purpose", "Bổ sung: đi học"),
+    ] {
+        form.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    form.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"giay_to_tuy_than\"; filename=\"cccd.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+    form.extend_from_slice(&pdf());
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let sent = w
+        .post(
+            &format!("/dossiers/{code}/supplement"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            form,
+            &[("cookie", &cookie), ("host", "localhost")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let v = w
+        .get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &citizen)],
+        )
+        .await
+        .json();
+    assert_eq!(
+        (v["status"].as_str(), v["version"].as_i64()),
+        (Some("processing"), Some(5))
+    );
+    // The specialist's office page offers the actions of the step as forms.
+    let office = session(&w, "specialist@000.00.04.H13").await;
+    let page = w
+        .get(&format!("/office/dossiers/{code}"), &[("cookie", &office)])
+        .await;
+    assert!(
+        page.body.contains("id=\"action-forward\"") && page.body.contains("id=\"action-transfer\""),
+        "{}",
+        page.body
+    );
+    let queue = w
+        .get("/api/v1/queue", &[("authorization", &specialist)])
+        .await
+        .json();
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["code"] == code.as_str())
+    );
+    assert_eq!(
+        send(
+            specialist.clone(),
+            r#"{"action":"forward","version":5}"#.into()
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    // The leader approves with an uploaded result; the applicant downloads exactly that file.
+    let mut result = pdf();
+    result.extend_from_slice(b"% the signed decision\n");
+    let (ct, body) = action_parts(
+        r#"{"action":"approve","version":6}"#,
+        &[("result", "quyet-dinh.pdf", result.clone())],
+    );
+    let approved = w
+        .post(&path, &ct, body, &[("authorization", &leader)])
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let got = w
+        .get(
+            &format!("/api/v1/dossiers/{code}/result.pdf"),
+            &[("authorization", &citizen)],
+        )
+        .await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.bytes, result);
+    let returned = send(
+        desk.clone(),
+        r#"{"action":"return_result","version":7,"channel":"online"}"#.into(),
+    )
+    .await;
+    assert_eq!(returned.status, StatusCode::OK, "{}", returned.body);
+    // The applicant rates once from the page.
+    let page = w
+        .get(&format!("/dossiers/{code}"), &[("cookie", &cookie)])
+        .await;
+    assert!(page.body.contains("Rất hài lòng"));
+    let token = form_token(&page.body);
+    let rated = w
+        .post(
+            &format!("/dossiers/{code}/rate"),
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}&version=8&rating=3&comment=T%E1%BB%91t"),
+            &[("cookie", &cookie), ("host", "localhost")],
+        )
+        .await;
+    assert_eq!(rated.status, StatusCode::SEE_OTHER, "{}", rated.body);
+    let v = w
+        .get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &citizen)],
+        )
+        .await
+        .json();
+    assert_eq!(
+        (v["dvcqg_status"].as_u64(), v["rating"].as_i64()),
+        (Some(10), Some(3))
+    );
+    // The desk register as XLSX.
+    let xlsx = w
+        .get(
+            "/api/v1/agencies/000.00.04.H13/register?from=2026-11-01&to=2026-11-30&format=xlsx",
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.bytes.starts_with(b"PK"));
+    let inverted = w
+        .get(
+            "/api/v1/agencies/000.00.04.H13/register?from=2026-11-30&to=2026-11-01",
+            &[("authorization", &desk)],
+        )
+        .await;
+    assert_eq!(inverted.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn workflow_definitions_are_refused_with_the_offending_line() {
+    let w = web().await;
+    let admin = format!("Bearer {}", w.token("admin@000.00.00.H13").await);
+    let bad = "name = \"x\"\n[[step]]\nid = \"a\"\nrole = \"wizard\"\nactions = [\"accept\"]\n";
+    let r = w
+        .send(
+            axum::http::Request::put("/api/v1/workflows/x")
+                .header("authorization", &admin)
+                .header("content-type", "application/toml")
+                .body(axum::body::Body::from(bad))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Dòng 4"), "{}", r.body);
+    let listed = w
+        .get("/api/v1/workflows", &[("authorization", &admin)])
+        .await;
+    assert_eq!(listed.json()["items"][0]["name"], "default");
+}
