@@ -12,6 +12,27 @@ use crate::{
 
 /// The calendar of `from_year..=to_year` with the stored overrides.
 pub async fn load(app: &App, from_year: i16, to_year: i16) -> Result<WorkCalendar, AppError> {
+    Ok((*shared(app, from_year, to_year).await?).clone())
+}
+
+/// The calendar of `from_year..=to_year`, shared (rebuilt at most once a minute, and at once
+/// after this instance records an override).
+pub async fn shared(
+    app: &App,
+    from_year: i16,
+    to_year: i16,
+) -> Result<std::sync::Arc<WorkCalendar>, AppError> {
+    let now = app.now_us();
+    if let Some(c) = app.caches.calendar((from_year, to_year), now) {
+        return Ok(c);
+    }
+    let built = std::sync::Arc::new(build(app, from_year, to_year).await?);
+    app.caches
+        .keep_calendar((from_year, to_year), now, built.clone());
+    Ok(built)
+}
+
+async fn build(app: &App, from_year: i16, to_year: i16) -> Result<WorkCalendar, AppError> {
     let rows = {
         let mut conn = app.db.read().await?;
         store::overrides(&mut conn).await?
@@ -49,7 +70,7 @@ pub async fn due(app: &App, from: Timestamp, working_days: f64) -> Result<Due, A
         )]));
     }
     let year = from.to_zoned(lienthong_domain::clock::business_tz()).year();
-    let cal = load(app, year.saturating_sub(1), year.saturating_add(2)).await?;
+    let cal = shared(app, year.saturating_sub(1), year.saturating_add(2)).await?;
     cal.due(from, working_days, &OfficeHours::default())
         .ok_or_else(|| {
             AppError::Validation(vec![crate::FieldError::new(
@@ -104,5 +125,6 @@ pub async fn set_override(
     )
     .await?;
     tx.commit().await?;
+    app.caches.drop_calendars();
     Ok(())
 }

@@ -48,6 +48,8 @@ pub struct App {
     pub uploads: UploadLimits,
     /// Parsed workflow versions.
     pub workflows: Arc<crate::workflows::WorkflowCache>,
+    /// Procedure versions and calendars.
+    pub caches: Arc<crate::caches::Caches>,
 }
 
 /// Limits on uploaded files.
@@ -85,6 +87,7 @@ impl App {
             blobs: crate::blobs::BlobStore::new(blob_root),
             uploads: UploadLimits::default(),
             workflows: Arc::default(),
+            caches: Arc::default(),
         }
     }
 

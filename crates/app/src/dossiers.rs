@@ -622,50 +622,55 @@ fn vn_time(us: i64) -> (String, jiff::civil::Date) {
     )
 }
 
-fn address_text(conn_units: &[lienthong_store::org::AdminUnit], v: &Value) -> Option<String> {
-    let o = v.as_object()?;
+/// The applicant's address as text, with the commune and province names in force on `at`.
+async fn address_text(
+    conn: &mut lienthong_store::AnyConnection,
+    v: &Value,
+    at: jiff::civil::Date,
+) -> Result<Option<String>, AppError> {
+    let Some(o) = v.as_object() else {
+        return Ok(None);
+    };
     let get = |k: &str| {
         o.get(k)
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned()
     };
-    let name = |level: UnitLevel, code: &str| {
-        conn_units
-            .iter()
-            .find(|u| u.level == level && u.code == code)
-            .map_or_else(|| code.to_owned(), |u| u.name.clone())
-    };
-    Some(format!(
-        "{}, {}, {}",
-        get("detail"),
-        name(UnitLevel::Commune, &get("commune_code")),
-        name(UnitLevel::Province, &get("province_code"))
-    ))
+    let mut names = Vec::new();
+    for (level, code) in [
+        (UnitLevel::Commune, get("commune_code")),
+        (UnitLevel::Province, get("province_code")),
+    ] {
+        names.push(
+            store_org::unit_at(conn, level, &code, at)
+                .await?
+                .map_or(code, |u| u.name),
+        );
+    }
+    Ok(Some(format!("{}, {}", get("detail"), names.join(", "))))
 }
 
-/// What the heading of a document about `row` needs: the administrative units in force on the
-/// day of receipt, the parent agency's name and the place name of the date line.
+/// What the heading of a document about `row` needs: the parent agency's name and the place
+/// name of the date line, as they were on the day of receipt.
 pub(crate) async fn letterhead(
     app: &App,
     row: &DossierRow,
-) -> Result<(Vec<lienthong_store::org::AdminUnit>, Option<String>, String), AppError> {
+) -> Result<(Option<String>, String), AppError> {
     let mut conn = app.db.read().await?;
     let received_day = vn_time(row.received_at).1;
-    let units = store_org::units_at(&mut conn, received_day, None, None).await?;
     let agency = store_org::agency_by_id(&mut conn, &row.agency_version_id).await?;
     let unit_code = agency
         .as_ref()
         .and_then(|a| a.admin_unit_code.clone())
         .unwrap_or_default();
-    let province = units
-        .iter()
-        .find(|u| u.code == unit_code && u.level == UnitLevel::Commune)
-        .and_then(|c| c.parent_code.clone())
-        .unwrap_or(unit_code);
-    let place = units
-        .iter()
-        .find(|u| u.level == UnitLevel::Province && u.code == province)
+    let province_code =
+        match store_org::unit_at(&mut conn, UnitLevel::Commune, &unit_code, received_day).await? {
+            Some(commune) => commune.parent_code.unwrap_or(unit_code),
+            None => unit_code,
+        };
+    let place = store_org::unit_at(&mut conn, UnitLevel::Province, &province_code, received_day)
+        .await?
         .map(|u| {
             u.name
                 .trim_start_matches("Thành phố ")
@@ -679,7 +684,7 @@ pub(crate) async fn letterhead(
             .map(|a| a.name),
         None => None,
     };
-    Ok((units, parent, place))
+    Ok((parent, place))
 }
 
 /// The receipt (Mẫu 01 layout) of a dossier as a PDF, for those who may read the dossier.
@@ -694,10 +699,14 @@ pub async fn receipt(
     let published = catalog::version_by_id(app, &v.row.procedure_version_id).await?;
     let p = &published.procedure;
     let answers: Value = serde_json::from_str(&v.row.answers).unwrap_or(Value::Null);
-    let (units, parent, place) = letterhead(app, &v.row).await?;
-    let address = answers
-        .get("applicant_address")
-        .and_then(|a| address_text(&units, a));
+    let (parent, place) = letterhead(app, &v.row).await?;
+    let address = match answers.get("applicant_address") {
+        Some(a) => {
+            let mut conn = app.db.read().await?;
+            address_text(&mut conn, a, vn_time(v.row.received_at).1).await?
+        }
+        None => None,
+    };
     let (received_at, day) = vn_time(v.row.received_at);
     let documents = p
         .required_documents

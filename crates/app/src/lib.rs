@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod authz;
 pub mod blobs;
+pub mod caches;
 pub mod calendar;
 pub mod catalog;
 mod context;

@@ -22,6 +22,9 @@ pub const WORKLOADS: &[&str] = &[
     "lookup",
     "tracking",
     "search",
+    "transitions",
+    "due",
+    "queue",
 ];
 
 /// How to run a workload.
@@ -39,6 +42,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Database URL for the started server (default: embedded SQLite).
     pub database_url: Option<String>,
+    /// Dossiers loaded before the queue workload.
+    pub dossiers: usize,
 }
 
 struct Target {
@@ -563,8 +568,9 @@ async fn sequences(
     Ok((all, errors, secs))
 }
 
-/// W4: workflow transitions — accept, forward, approve — on dossiers submitted beforehand,
-/// each transition with its history row, audit row and outbox event.
+/// W4: workflow transitions — accept, forward to the specialist, forward to the leader,
+/// approve (which renders the result PDF) — on dossiers submitted beforehand, each
+/// transition with its history row, hand-over leg, audit row and outbox event.
 async fn transitions(opts: &Options) -> Result<Report, BenchError> {
     let t = target(opts, "transitions").await?;
     let citizen = token(&t.addr, "citizen1").await?;
@@ -573,7 +579,11 @@ async fn transitions(opts: &Options) -> Result<Report, BenchError> {
         token(&t.addr, "reception@000.00.04.H13").await?
     );
     let leader = format!("Bearer {}", token(&t.addr, "leader@000.00.04.H13").await?);
-    let per_conn = 60usize;
+    let specialist = format!(
+        "Bearer {}",
+        token(&t.addr, "specialist@000.00.04.H13").await?
+    );
+    let per_conn = 45usize;
     let conns = opts.concurrency.clamp(1, 64);
     let codes = seed_dossiers(&t.addr, &citizen, per_conn * conns).await?;
     let mut seqs: Vec<Vec<Vec<u8>>> = vec![Vec::new(); conns];
@@ -584,7 +594,8 @@ async fn transitions(opts: &Options) -> Result<Report, BenchError> {
             for (action, version, who) in [
                 ("accept", 1, &desk),
                 ("forward", 2, &desk),
-                ("approve", 3, &leader),
+                ("forward", 3, &specialist),
+                ("approve", 4, &leader),
             ] {
                 let json = body(action, version);
                 seq.push(with_body(
@@ -626,10 +637,117 @@ async fn transitions(opts: &Options) -> Result<Report, BenchError> {
     Ok(r)
 }
 
+/// Due dates in working days over the HTTP API (calendar with the province's overrides).
+async fn due_dates(opts: &Options) -> Result<Report, BenchError> {
+    let t = target(opts, "due").await?;
+    let requests = (0..50)
+        .map(|i| {
+            get(
+                &t.addr,
+                &format!(
+                    "/api/v1/calendar/due?from=2026-{:02}-{:02}T09:30:00%2B07:00&working_days={}",
+                    1 + i % 12,
+                    1 + i % 28,
+                    1 + i % 20
+                ),
+            )
+        })
+        .collect();
+    measured(opts, "due", t, requests, serde_json::Map::new()).await
+}
+
+/// The work queue of a specialist with `opts.dossiers` dossiers in the database: one dossier
+/// is submitted, accepted and forwarded through the API, then copied in bulk by the
+/// `bulk-copies` command while the server runs.
+async fn work_queue(opts: &Options) -> Result<Report, BenchError> {
+    if opts.url.is_some() {
+        return Err(BenchError::Server(
+            "the queue workload loads its own data and needs a started server".into(),
+        ));
+    }
+    let dir = fresh_dir("queue")?;
+    let server = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+    let addr = server.addr.clone();
+    let citizen = token(&addr, "citizen1").await?;
+    let desk = format!("Bearer {}", token(&addr, "reception@000.00.04.H13").await?);
+    let specialist = format!("Bearer {}", token(&addr, "specialist@000.00.04.H13").await?);
+    let codes = seed_dossiers(&addr, &citizen, 1).await?;
+    let code = codes
+        .first()
+        .ok_or_else(|| BenchError::Server("no dossier".into()))?;
+    let mut c = Conn::open(&addr).await?;
+    for (action, version) in [("accept", 1), ("forward", 2)] {
+        let json = format!("{{\"action\":\"{action}\",\"version\":{version}}}");
+        let (status, _) = c
+            .fetch(&with_body(
+                "POST",
+                &addr,
+                &format!("/api/v1/dossiers/{code}/actions"),
+                &[("Authorization", &desk)],
+                "application/json",
+                json.as_bytes(),
+            ))
+            .await?;
+        if status != 200 {
+            return Err(BenchError::Server(format!("{action}: HTTP {status}")));
+        }
+    }
+    let load = Instant::now();
+    let mut cmd = tokio::process::Command::new(&opts.exe);
+    cmd.arg("--data-dir").arg(&dir);
+    if let Some(url) = &opts.database_url {
+        cmd.arg("--database-url").arg(url);
+    }
+    let out = cmd
+        .arg("bulk-copies")
+        .arg("--from")
+        .arg(code)
+        .arg("--count")
+        .arg(opts.dossiers.to_string())
+        .output()
+        .await?;
+    if !out.status.success() {
+        return Err(BenchError::Server(format!(
+            "bulk-copies: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let load_secs = load.elapsed().as_secs_f64();
+    let requests = vec![
+        get_with(&addr, "/api/v1/queue", &[("Authorization", &specialist)]),
+        get_with(
+            &addr,
+            "/api/v1/queue?scope=unit",
+            &[("Authorization", &specialist)],
+        ),
+        get_with(
+            &addr,
+            "/api/v1/queue?page=3",
+            &[("Authorization", &specialist)],
+        ),
+    ];
+    let mut extra = serde_json::Map::new();
+    extra.insert("dossiers".into(), (opts.dossiers + 1).into());
+    extra.insert("load_seconds".into(), load_secs.into());
+    let t = Target {
+        addr,
+        server: Some(server),
+        engine: if opts.database_url.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+        .into(),
+    };
+    measured(opts, "queue", t, requests, extra).await
+}
+
 /// Runs one workload by name.
 pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchError> {
     match name {
         "transitions" => transitions(opts).await,
+        "due" => due_dates(opts).await,
+        "queue" => work_queue(opts).await,
         "submit" => submit(opts).await,
         "lookup" => lookup(opts).await,
         "tracking" => tracking(opts).await,

@@ -60,6 +60,15 @@ pub enum Command {
     Openapi,
     /// Run benchmark workloads and print one JSON line per workload.
     Bench(BenchArgs),
+    /// Load data for benchmarks: copies an existing dossier `count` times.
+    BulkCopies {
+        /// Code of the dossier to copy.
+        #[arg(long)]
+        from: String,
+        /// Number of copies.
+        #[arg(long)]
+        count: i64,
+    },
 }
 
 /// Options of `bench`.
@@ -79,6 +88,9 @@ pub struct BenchArgs {
     /// Concurrent connections (closed loop).
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
+    /// Dossiers loaded before the queue workload.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub dossiers: usize,
 }
 
 /// Options of `serve`.
@@ -280,6 +292,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Openapi => println!("{}", lienthong_web::openapi_json()),
+        Command::BulkCopies { from, count } => {
+            let app = open_app(&config).await?;
+            let started = std::time::Instant::now();
+            let n = lienthong_store::processing::bulk_copies(
+                &app.db,
+                &from,
+                count.clamp(0, 50_000_000),
+                50_000,
+            )
+            .await
+            .context("cannot copy the dossier")?;
+            println!(
+                "Đã sao chép {n} hồ sơ / copied {n} dossiers in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Bench(args) => {
             let opts = lienthong_bench::Options {
                 exe: std::env::current_exe()?,
@@ -288,6 +316,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 warmup: std::time::Duration::from_secs(args.warmup),
                 concurrency: args.concurrency.max(1),
                 database_url: cli.database_url.clone(),
+                dossiers: args.dossiers,
             };
             let names: Vec<&str> = if args.workload == "all" {
                 lienthong_bench::WORKLOADS.to_vec()

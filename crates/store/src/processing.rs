@@ -508,3 +508,34 @@ pub async fn received_between(
         .await?;
     rows.iter().map(crate::dossiers::dossier).collect()
 }
+
+/// Copies dossier `template_code` `n` times (codes `<template>-B<i>`, urgency spread over the
+/// copies) in batches: load data for benchmarks of queues and reports. Returns the count.
+pub async fn bulk_copies(db: &crate::Db, template_code: &str, n: i64, batch: i64) -> Result<i64> {
+    let mut done = 0;
+    while done < n {
+        let size = batch.min(n - done);
+        let mut tx = db.write().await?;
+        sqlx::query(
+            "WITH RECURSIVE seq(i) AS (SELECT $2 UNION ALL SELECT i + 1 FROM seq WHERE i < $3) \
+             INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
+             applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, \
+             received_at, due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, \
+             handling_agency_code, handling_role, attention_at, due_at, supplement_rounds) \
+             SELECT d.id || '-' || CAST(seq.i AS TEXT), d.code || '-B' || CAST(seq.i AS TEXT), d.procedure_code, \
+             d.procedure_version_id, d.agency_code, d.agency_version_id, d.applicant_account_id, d.applicant_name, \
+             d.applicant_phone, d.applicant_email, d.channel, d.status, d.answers, d.received_at - seq.i, d.due_date, \
+             d.version, NULL, d.created_at, d.updated_at, d.workflow_id, d.current_step, d.handling_agency_code, \
+             d.handling_role, d.attention_at + seq.i * 1000, d.due_at, 0 \
+             FROM dossiers d CROSS JOIN seq WHERE d.code = $1",
+        )
+        .bind(template_code)
+        .bind(done + 1)
+        .bind(done + size)
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        done += size;
+    }
+    Ok(done)
+}

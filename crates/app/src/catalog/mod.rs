@@ -196,15 +196,26 @@ pub async fn procedure(app: &App, code: &str, on: Option<Date>) -> Result<Publis
 
 /// A stored version by id (what a dossier was submitted under).
 pub async fn version_by_id(app: &App, id: &str) -> Result<Published, AppError> {
+    Ok((*shared_version(app, id).await?).clone())
+}
+
+/// A stored version by id, shared from the cache (versions never change once stored).
+pub async fn shared_version(app: &App, id: &str) -> Result<std::sync::Arc<Published>, AppError> {
+    if let Some(p) = app.caches.procedure(id) {
+        return Ok(p);
+    }
     let mut conn = app.db.read().await?;
     let v = store::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(id.to_owned()))?;
-    Ok(Published {
+    let published = Published {
         id: v.id.clone(),
         version: v.version,
         procedure: parse(&v)?,
-    })
+    };
+    let shared = std::sync::Arc::new(published);
+    app.caches.keep_procedure(shared.clone());
+    Ok(shared)
 }
 
 /// The latest version of every procedure, for export.

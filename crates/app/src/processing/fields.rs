@@ -189,7 +189,7 @@ pub(crate) async fn check(
             match req.new_due_date.as_deref().map(str::parse::<Date>) {
                 Some(Ok(d)) => {
                     let cal =
-                        crate::calendar::load(app, d.year().saturating_sub(1), d.year()).await?;
+                        crate::calendar::shared(app, d.year().saturating_sub(1), d.year()).await?;
                     let latest = app
                         .clock
                         .today()

@@ -217,7 +217,7 @@ async fn apology_from(app: &App, s: &Situation) -> Result<Option<Date>, AppError
     else {
         return Ok(None);
     };
-    let cal = crate::calendar::load(app, due.year().saturating_sub(1), due.year()).await?;
+    let cal = crate::calendar::shared(app, due.year().saturating_sub(1), due.year()).await?;
     Ok(cal.previous_working_day(due))
 }
 

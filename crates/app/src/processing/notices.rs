@@ -36,7 +36,7 @@ pub fn vn_date(d: &str) -> String {
 
 /// Heading fields shared by every notice about a dossier.
 pub(crate) async fn heading(app: &App, s: &Situation, title: &str) -> Result<Notice, AppError> {
-    let (_, parent, place) = crate::dossiers::letterhead(app, &s.row).await?;
+    let (parent, place) = crate::dossiers::letterhead(app, &s.row).await?;
     let agency_name = {
         let mut conn = app.db.read().await?;
         lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)

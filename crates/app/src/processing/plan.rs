@@ -28,9 +28,9 @@ pub(crate) struct Change {
     pub state: ProcessingState,
 }
 
-async fn calendar_around(app: &App, at_us: i64) -> Result<WorkCalendar, AppError> {
+async fn calendar_around(app: &App, at_us: i64) -> Result<std::sync::Arc<WorkCalendar>, AppError> {
     let year = from_micros(at_us).to_zoned(business_tz()).year();
-    crate::calendar::load(app, year.saturating_sub(1), year.saturating_add(2)).await
+    crate::calendar::shared(app, year.saturating_sub(1), year.saturating_add(2)).await
 }
 
 /// The agency that handles a step of this dossier.

@@ -115,7 +115,7 @@ async fn mark(app: &App, rows: Vec<DossierRow>) -> Result<Vec<QueueItem>, AppErr
     let now = app.clock.now();
     let now_us = app.now_us();
     let today = now.to_zoned(business_tz()).date();
-    let cal = crate::calendar::load(
+    let cal = crate::calendar::shared(
         app,
         today.year().saturating_sub(1),
         today.year().saturating_add(1),
@@ -127,10 +127,11 @@ async fn mark(app: &App, rows: Vec<DossierRow>) -> Result<Vec<QueueItem>, AppErr
     for row in rows {
         let status = Status::parse(&row.status)
             .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
-        let procedure_name = catalog::version_by_id(app, &row.procedure_version_id)
+        let procedure_name = catalog::shared_version(app, &row.procedure_version_id)
             .await?
             .procedure
-            .name;
+            .name
+            .clone();
         let running = matches!(status, Status::Accepted | Status::Processing);
         let overdue = running && row.state.due_at.is_some_and(|d| d < now_us);
         let at_risk = running
