@@ -144,12 +144,31 @@ test('a citizen applies for a criminal record certificate and tracks it', async 
   await audit(desk, 'office-queue');
   await desk.click(`a[href="/office/dossiers/${code}"]`);
   await audit(desk, 'office-dossier');
-  await desk.click('button[name=action][value=accept]');
-  await desk.waitForURL(new RegExp(`/office/dossiers/${code.replace(/\./g, '\\.')}$`));
+  const dossierUrl = new RegExp(`/office/dossiers/${code.replace(/\./g, '\\.')}$`);
+  await desk.click('#action-accept button[type=submit]');
+  await desk.waitForURL(dossierUrl);
   assert.match(await desk.textContent('main'), /Được tiếp nhận/);
-  assert.match(await desk.textContent('main'), /\d{4}-\d{2}-\d{2}/);
-  await office.close();
+  assert.match(await desk.textContent('main'), /\d{2}\/\d{2}\/\d{4}/);
+  await audit(desk, 'office-dossier-accepted');
+  // The desk asks for one item to be supplemented, with its reason.
+  await desk.check('#target-purpose');
+  await desk.fill('#reason-purpose', 'Ghi rõ mục đích sử dụng phiếu');
+  await desk.click('#action-request_supplement button[type=submit]');
+  await desk.waitForURL(dossierUrl);
+  assert.match(await desk.textContent('main'), /Yêu cầu bổ sung/);
+  // The applicant sees only that item, answers it, and the dossier resumes.
   await page.goto(`${server.url}/dossiers/${code}`);
+  assert.match(await page.textContent('main'), /Ghi rõ mục đích sử dụng phiếu/);
+  await audit(page, 'supplement');
+  await page.fill('#s-purpose', 'Bổ sung hồ sơ xin việc');
+  await page.click('form[action$="/supplement"] button[type=submit]');
+  await page.waitForURL(new RegExp(`/dossiers/${code.replace(/\./g, '\\.')}$`));
   assert.match(await page.textContent('main'), /Được tiếp nhận/);
+  await audit(page, 'dossier-after-supplement');
+  await desk.goto(`${server.url}/office/dossiers/${code}`);
+  await desk.click('#action-forward button[type=submit]');
+  await desk.waitForURL(dossierUrl);
+  assert.match(await desk.textContent('main'), /Đang xử lý/);
+  await office.close();
   await context.close();
 });
