@@ -107,6 +107,42 @@ test('an official reaches the office landing page for their roles', async () => 
   await context.close();
 });
 
+test('the desk form for dossiers brought in person and the work queue pass the audit', async () => {
+  const context = await browser.newContext({ locale: 'vi-VN', bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login?next=/office`);
+  await page.fill('#username', 'reception@000.00.04.H13');
+  await page.fill('#password', 'lienthong-demo');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${server.url}/office`);
+  await page.click('a[href="/office/desk"]');
+  await page.selectOption('#procedure-choice', { index: 0 });
+  await page.click('form[action="/office/desk"] button[type=submit]');
+  await page.waitForSelector('form[enctype="multipart/form-data"]');
+  const deskViolations = await seriousViolations(page);
+  assert.deepEqual(deskViolations, [], deskViolations.join('\n'));
+  await page.screenshot({ path: new URL('office-desk.png', shots).pathname, fullPage: true });
+  await page.goto(`${server.url}/office/dossiers?scope=unit`);
+  const queueViolations = await seriousViolations(page);
+  assert.deepEqual(queueViolations, [], queueViolations.join('\n'));
+  await context.close();
+});
+
+test('an administrator reads the message templates and the delivery log', async () => {
+  const context = await browser.newContext({ locale: 'vi-VN', bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login?next=/office/notifications`);
+  await page.fill('#username', 'admin@000.00.00.H13');
+  await page.fill('#password', 'lienthong-demo');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${server.url}/office/notifications`);
+  assert.match(await page.textContent('main'), /dossier\.accept/);
+  const violations = await seriousViolations(page);
+  assert.deepEqual(violations, [], violations.join('\n'));
+  await page.screenshot({ path: new URL('office-notifications.png', shots).pathname, fullPage: true });
+  await context.close();
+});
+
 test('search from the home page with the keyboard, without diacritics and without JavaScript', async () => {
   const context = await browser.newContext({ locale: 'vi-VN', javaScriptEnabled: false, viewport: { width: 320, height: 640 } });
   const page = await context.newPage();

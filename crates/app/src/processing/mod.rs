@@ -193,6 +193,21 @@ impl Situation {
     }
 }
 
+/// The names of the steps of the dossier's workflow, by id.
+pub async fn step_names(app: &App, row: &DossierRow) -> Result<Vec<(String, String)>, AppError> {
+    let id = row
+        .state
+        .workflow_id
+        .clone()
+        .unwrap_or_else(|| workflows::BUILTIN_ID.to_owned());
+    let wf = workflows::by_id(app, &id).await?;
+    Ok(wf
+        .steps
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect())
+}
+
 /// The name of the step the dossier is at.
 pub async fn step_name(app: &App, row: &DossierRow) -> Result<Option<String>, AppError> {
     let id = row

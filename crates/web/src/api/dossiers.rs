@@ -267,7 +267,7 @@ pub async fn read_multipart<T: serde::de::DeserializeOwned>(
     multipart: Multipart,
     json_part: &str,
 ) -> Result<(Option<T>, Vec<UploadedFile>), ApiError> {
-    let (texts, files) = read_parts(state, lang, multipart, |n| n == json_part).await?;
+    let (texts, files) = read_parts(state, lang, multipart, |n, _| n == json_part).await?;
     let Some((_, bytes)) = texts.into_iter().find(|(n, _)| n == json_part) else {
         return Ok((None, files));
     };
@@ -284,13 +284,14 @@ pub async fn read_multipart<T: serde::de::DeserializeOwned>(
     Ok((Some(parsed), files))
 }
 
-/// Reads a multipart body: the parts `is_text` names as text (at most 1 MB each), the others
-/// streamed into the file store as files named by their document slot.
+/// Reads a multipart body: the parts `is_text(name, has_file_name)` calls text (at most 1 MB
+/// each), the others streamed into the file store as files named by their document slot. A
+/// file input left empty by a browser (no name, no content) is skipped.
 pub async fn read_parts(
     state: &AppState,
     lang: Lang,
     mut multipart: Multipart,
-    is_text: impl Fn(&str) -> bool,
+    is_text: impl Fn(&str, bool) -> bool,
 ) -> Result<(Vec<(String, String)>, Vec<UploadedFile>), ApiError> {
     let malformed = |e: axum::extract::multipart::MultipartError| {
         tracing::info!(error = %e, "malformed multipart body");
@@ -307,7 +308,7 @@ pub async fn read_parts(
     let mut total: u64 = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if is_text(&name) {
+        if is_text(&name, field.file_name().is_some()) {
             let bytes = field.bytes().await.map_err(malformed)?;
             if bytes.len() > 1024 * 1024 || texts.len() >= 200 {
                 return Err(field_error(
@@ -344,6 +345,7 @@ pub async fn read_parts(
                 lang,
             ));
         }
+        let left_empty = field.file_name() == Some("");
         let file_name = safe_file_name(field.file_name().unwrap_or(&name));
         let declared_type = field.content_type().map(str::to_owned);
         let room = limits.max_dossier_bytes.saturating_sub(total);
@@ -371,6 +373,7 @@ pub async fn read_parts(
         total += writer.size();
         let blob = match writer.finish().await.map_err(|e| ApiError(e, lang))? {
             Ok(b) => b,
+            Err(UploadProblem::Empty) if left_empty => continue,
             Err(p) => return Err(upload_error(&name, p, lang)),
         };
         files.push(UploadedFile {

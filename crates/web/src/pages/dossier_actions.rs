@@ -89,7 +89,7 @@ pub async fn supplement(
     multipart: Multipart,
 ) -> Response {
     let lang = auth.lang;
-    let parsed = crate::api::dossiers::read_parts(&state, lang, multipart, |n| {
+    let parsed = crate::api::dossiers::read_parts(&state, lang, multipart, |n, _| {
         n == "csrf_token" || n == "version" || n.starts_with("answer_")
     })
     .await;

@@ -8,7 +8,9 @@ mod dossiers;
 mod layout;
 mod office;
 mod office_calendar;
+mod office_desk;
 mod office_dossiers;
+mod office_notifications;
 mod office_queue;
 mod posted;
 mod register;
@@ -76,6 +78,16 @@ pub fn router() -> Router<AppState> {
             get(office_calendar::show).post(office_calendar::save),
         )
         .route("/office/dossiers", get(office_queue::queue_page))
+        .route(
+            "/office/notifications",
+            get(office_notifications::show).post(office_notifications::save),
+        )
+        .route(
+            "/office/desk",
+            get(office_desk::show).post(office_desk::register).layer(
+                axum::extract::DefaultBodyLimit::max(crate::api::MAX_UPLOAD_BODY),
+            ),
+        )
         .route(
             "/office/dossiers/{code}",
             get(office_dossiers::show).post(office_dossiers::act),

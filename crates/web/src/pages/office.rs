@@ -75,7 +75,7 @@ struct RoleCard {
     agency_code: String,
     agency_name: String,
     duty: String,
-    link: Option<(String, String)>,
+    links: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -137,30 +137,51 @@ pub async fn landing(State(state): State<AppState>, auth: Auth) -> Response {
                 .map(|a| a.name),
             Err(_) => None,
         };
-        let link = match g.role {
-            Role::Admin => Some((
-                "/office/procedures".to_owned(),
-                lang.pick("Quản lý danh mục thủ tục", "Manage the procedure catalog")
-                    .to_owned(),
-            )),
-            Role::Reception | Role::Specialist | Role::Leader => Some((
-                "/office/dossiers".to_owned(),
-                lang.pick("Xem hồ sơ của cơ quan", "Open the agency's dossiers")
-                    .to_owned(),
-            )),
-            Role::Auditor => Some((
-                "/office/audit".to_owned(),
-                lang.pick("Xem nhật ký kiểm tra", "View the audit log")
-                    .to_owned(),
-            )),
-            _ => None,
+        let l = |href: &str, vi: &str, en: &str| (href.to_owned(), lang.pick(vi, en).to_owned());
+        let links = match g.role {
+            Role::Admin => vec![
+                l(
+                    "/office/procedures",
+                    "Quản lý danh mục thủ tục",
+                    "Manage the procedure catalog",
+                ),
+                l(
+                    "/office/notifications",
+                    "Mẫu thông báo và nhật ký gửi",
+                    "Message templates and delivery log",
+                ),
+            ],
+            Role::Reception => vec![
+                l("/office/dossiers", "Hồ sơ cần xử lý", "Work queue"),
+                l(
+                    "/office/desk",
+                    "Nhận hồ sơ tại quầy",
+                    "Register a dossier at the desk",
+                ),
+            ],
+            Role::Specialist | Role::Leader => {
+                vec![l("/office/dossiers", "Hồ sơ cần xử lý", "Work queue")]
+            }
+            Role::Auditor => vec![
+                l(
+                    "/office/audit",
+                    "Xem nhật ký kiểm tra",
+                    "View the audit log",
+                ),
+                l(
+                    "/office/notifications",
+                    "Nhật ký gửi thông báo",
+                    "Delivery log",
+                ),
+            ],
+            _ => Vec::new(),
         };
         roles.push(RoleCard {
             label: lang.pick(g.role.label_vi(), g.role.label_en()).to_owned(),
             agency_code: g.agency_code.clone(),
             agency_name: name.unwrap_or_else(|| g.agency_code.clone()),
             duty: duty(g.role, lang).to_owned(),
-            link,
+            links,
         });
     }
     let page = OfficePage {

@@ -22,6 +22,9 @@ fn when(us: i64) -> String {
 }
 
 fn action_label(a: &str, lang: Lang) -> String {
+    if a == "submit" {
+        return lang.pick("Nộp hồ sơ", "Submitted").to_owned();
+    }
     DossierAction::parse(a).map_or_else(
         || a.to_owned(),
         |x| lang.pick(x.label_vi(), x.label_en()).to_owned(),
@@ -77,19 +80,22 @@ async fn page(
     let lang = auth.lang;
     let loaded = match dossiers::get(&state.app, &auth.caller, code).await {
         Ok(v) => {
+            let steps = processing::step_names(&state.app, &v.row)
+                .await
+                .unwrap_or_default();
             let procedure =
                 lienthong_app::catalog::version_by_id(&state.app, &v.row.procedure_version_id)
                     .await;
             let agencies = lienthong_app::org::agencies(&state.app, None, None, None).await;
             match (procedure, agencies) {
-                (Ok(p), Ok(a)) => Ok((v, p.procedure, a)),
+                (Ok(p), Ok(a)) => Ok((v, p.procedure, a, steps)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             }
         }
         Err(e) => Err(e),
     };
     match loaded {
-        Ok((v, procedure, agencies)) => {
+        Ok((v, procedure, agencies, steps)) => {
             let name_of = |code: &str| {
                 agencies
                     .iter()
@@ -174,7 +180,10 @@ async fn page(
                     .map(|l| {
                         (
                             name_of(&l.agency_code),
-                            l.step.clone(),
+                            steps
+                                .iter()
+                                .find(|(id, _)| id == &l.step)
+                                .map_or_else(|| l.step.clone(), |(_, n)| n.clone()),
                             when(l.started_at),
                             l.due_at.map(when).unwrap_or_else(|| "—".into()),
                             l.ended_at.map(when).unwrap_or_else(|| "—".into()),

@@ -300,3 +300,79 @@ async fn workflow_definitions_are_refused_with_the_offending_line() {
         .await;
     assert_eq!(listed.json()["items"][0]["name"], "default");
 }
+
+#[tokio::test]
+async fn the_desk_registers_a_dossier_from_its_page_and_admins_edit_messages() {
+    let w = web().await;
+    let desk = session(&w, "reception@000.00.04.H13").await;
+    let page = w
+        .get("/office/desk?procedure=2.000488", &[("cookie", &desk)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("name=\"applicant_name\""));
+    let token = form_token(&page.body);
+    let boundary = "desk-boundary";
+    let mut form = Vec::new();
+    for (name, value) in [
+        ("csrf_token", token.as_str()),
+        ("procedure", "2.000488"),
+        ("agency_code", "000.00.04.H13"),
+        ("channel", "postal"),
+        ("applicant_name", "Trần Văn Bình"),
+        ("applicant_cccd", "092085001234"),
+        ("applicant_phone", "0912345679"),
+        ("applicant_address.province_code", "92"),
+        ("applicant_address.commune_code", "31135"),
+        ("applicant_address.detail", "5 Lý Tự Trọng"),
+        ("form_number", "1"),
+        ("birth_place", "Cần Thơ"),
+        ("purpose", "Xin việc"),
+    ] {
+        form.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for slot in ["to_khai", "giay_to_tuy_than"] {
+        form.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{slot}\"; filename=\"{slot}.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        form.extend_from_slice(&pdf());
+        form.extend_from_slice(b"\r\n");
+    }
+    form.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"spare\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--{boundary}--\r\n").as_bytes());
+    let done = w
+        .post(
+            "/office/desk",
+            &format!("multipart/form-data; boundary={boundary}"),
+            form,
+            &[("cookie", &desk), ("host", "localhost")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let location = done.headers["location"].to_str().unwrap().to_owned();
+    let shown = w.get(&location, &[("cookie", &desk)]).await;
+    assert!(shown.body.contains("Trần Văn Bình") && shown.body.contains("Được tiếp nhận"));
+    // Templates: an administrator saves, an auditor reads, a citizen is refused.
+    let admin = session(&w, "admin@000.00.00.H13").await;
+    let page = w.get("/office/notifications", &[("cookie", &admin)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let token = form_token(&page.body);
+    let saved = w
+        .post(
+            "/office/notifications",
+            "application/x-www-form-urlencoded",
+            format!("csrf_token={token}&topic=dossier.accept&subject=H%E1%BB%93+s%C6%A1+%7Bcode%7D&body=%7Bname%7D+%7Bma%7D"),
+            &[("cookie", &admin), ("host", "localhost")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(saved.body.contains("{ma}"), "{}", saved.body);
+    let citizen = session(&w, "citizen1").await;
+    assert_eq!(
+        w.get("/office/notifications", &[("cookie", &citizen)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -4,20 +4,20 @@ use super::*;
 
 /// One question as rendered.
 pub struct FieldView {
-    name: String,
-    label: String,
-    kind: &'static str,
-    input_type: &'static str,
-    inputmode: &'static str,
-    autocomplete: &'static str,
-    group: bool,
-    required: bool,
-    hint: Option<String>,
-    error: Option<String>,
-    describedby: String,
-    value: String,
-    options: Vec<(String, String, bool)>,
-    sub_options: Vec<(String, String, bool)>,
+    pub(crate) name: String,
+    pub(crate) label: String,
+    pub(crate) kind: &'static str,
+    pub(crate) input_type: &'static str,
+    pub(crate) inputmode: &'static str,
+    pub(crate) autocomplete: &'static str,
+    pub(crate) group: bool,
+    pub(crate) required: bool,
+    pub(crate) hint: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) describedby: String,
+    pub(crate) value: String,
+    pub(crate) options: Vec<(String, String, bool)>,
+    pub(crate) sub_options: Vec<(String, String, bool)>,
 }
 
 #[derive(Template)]
