@@ -127,6 +127,26 @@ pub async fn save(
 ) -> Result<WorkflowRow, AppError> {
     authorize(caller, Action::ManageCatalog, None)?;
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
+    store_version(app, &principal.account_id, ctx, name, definition).await
+}
+
+/// Saves a workflow from the command line (the operator of the machine).
+pub async fn import(
+    app: &App,
+    ctx: &AuditCtx,
+    name: &str,
+    definition: &str,
+) -> Result<WorkflowRow, AppError> {
+    store_version(app, "cli", ctx, name, definition).await
+}
+
+async fn store_version(
+    app: &App,
+    author: &str,
+    ctx: &AuditCtx,
+    name: &str,
+    definition: &str,
+) -> Result<WorkflowRow, AppError> {
     if !valid_name(name) {
         return Err(AppError::Validation(vec![FieldError::new(
             "name",
@@ -162,7 +182,7 @@ pub async fn save(
         name: name.to_owned(),
         definition: lienthong_domain::text::nfc(definition),
         created_at: app.now_us(),
-        created_by: principal.account_id.clone(),
+        created_by: author.to_owned(),
     };
     let mut tx = app.db.write().await?;
     store::insert_workflow(tx.conn(), &row).await?;

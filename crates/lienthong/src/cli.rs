@@ -137,6 +137,13 @@ pub enum ImportCommand {
         /// The file.
         file: PathBuf,
     },
+    /// Import a workflow definition (TOML) under a name procedures refer to.
+    Workflow {
+        /// Name (lowercase letters, digits, '-' or '_').
+        name: String,
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
 /// Account kinds on the command line.
@@ -392,6 +399,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "Đã nhập / imported: {} mới/new, {} phiên bản mới/new versions, {} không đổi/unchanged",
                 s.created, s.versioned, s.unchanged
+            );
+        }
+        Command::Import(ImportCommand::Workflow { name, file }) => {
+            let app = open_app(&config).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let row = lienthong_app::workflows::import(&app, &AuditCtx::cli(), &name, &text)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Đã lưu luồng xử lý / workflow saved: {} ({})",
+                row.name, row.id
             );
         }
         Command::Export(ExportCommand::Procedures { format, out }) => {

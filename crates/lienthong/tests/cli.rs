@@ -433,3 +433,28 @@ fn procedures_export_and_import_round_trip() {
         text(&e)
     );
 }
+
+#[test]
+fn workflow_files_are_imported_or_refused_with_the_offending_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"x\"\n[[step]]\nid = \"a\"\nrole = \"reception\"\nactions = [\"accept\", \"forward\"]\nnext = \"nowhere\"\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["import", "workflow", "hai-buoc", bad.to_str().unwrap()]);
+    let out = text(&o);
+    assert!(!o.status.success() && out.contains("Dòng 6") && out.contains("nowhere"), "{out}");
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "name = \"Hai bước\"\n[[step]]\nid = \"desk\"\nrole = \"reception\"\nactions = [\"accept\", \"forward\"]\nnext = \"lead\"\n\
+         [[step]]\nid = \"lead\"\nrole = \"leader\"\nactions = [\"approve\"]\nnext = \"back\"\n\
+         [[step]]\nid = \"back\"\nrole = \"reception\"\nactions = [\"return_result\"]\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["import", "workflow", "hai-buoc", good.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("hai-buoc"));
+}
