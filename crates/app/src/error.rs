@@ -57,6 +57,15 @@ pub enum AppError {
     /// The change conflicts with existing data (duplicate, stale version).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The action is not possible in the current state of the object (another official acted
+    /// first, the status or step does not allow it); the reason in both languages.
+    #[error("not possible now: {en}")]
+    NotNow {
+        /// Vietnamese reason.
+        vi: String,
+        /// English reason.
+        en: String,
+    },
     /// Too many attempts; retry after the given seconds.
     #[error("rate limited")]
     RateLimited {
@@ -93,6 +102,14 @@ impl From<StoreError> for AppError {
 }
 
 impl AppError {
+    /// An action not possible now, with its reason.
+    pub fn not_now(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError::NotNow {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
     /// A validation error on one field.
     pub fn field(field: &str, e: &DomainError) -> Self {
         AppError::Validation(vec![FieldError::from_domain(field, e)])

@@ -443,9 +443,15 @@ fn workflow_files_are_imported_or_refused_with_the_offending_line() {
         "name = \"x\"\n[[step]]\nid = \"a\"\nrole = \"reception\"\nactions = [\"accept\", \"forward\"]\nnext = \"nowhere\"\n",
     )
     .unwrap();
-    let o = run(dir.path(), &["import", "workflow", "hai-buoc", bad.to_str().unwrap()]);
+    let o = run(
+        dir.path(),
+        &["import", "workflow", "hai-buoc", bad.to_str().unwrap()],
+    );
     let out = text(&o);
-    assert!(!o.status.success() && out.contains("Dòng 6") && out.contains("nowhere"), "{out}");
+    assert!(
+        !o.status.success() && out.contains("Dòng 6") && out.contains("nowhere"),
+        "{out}"
+    );
     let good = dir.path().join("good.toml");
     std::fs::write(
         &good,
@@ -454,7 +460,10 @@ fn workflow_files_are_imported_or_refused_with_the_offending_line() {
          [[step]]\nid = \"back\"\nrole = \"reception\"\nactions = [\"return_result\"]\n",
     )
     .unwrap();
-    let o = run(dir.path(), &["import", "workflow", "hai-buoc", good.to_str().unwrap()]);
+    let o = run(
+        dir.path(),
+        &["import", "workflow", "hai-buoc", good.to_str().unwrap()],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("hai-buoc"));
 }

@@ -125,6 +125,13 @@ impl Problem {
                 p.detail = format!("{} ({what})", p.detail);
                 p
             }
+            AppError::NotNow { vi, en } => Problem::new(
+                StatusCode::CONFLICT,
+                "not-now",
+                lang,
+                ("Không thực hiện được lúc này", "Not possible now"),
+                (vi, en),
+            ),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = (retry_after_secs + 59) / 60;
                 let vi = format!(

@@ -277,6 +277,13 @@ pub async fn allowed_actions(
     Ok(out)
 }
 
+fn stale() -> AppError {
+    AppError::not_now(
+        "Người khác vừa xử lý hồ sơ này; hãy tải lại hồ sơ.",
+        "Someone else acted on this dossier; reload it.",
+    )
+}
+
 /// Takes an action on dossier `code`.
 pub async fn act(
     app: &App,
@@ -290,17 +297,21 @@ pub async fn act(
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
     let s = Situation::load(app, current.row).await?;
     if req.action.next(s.status).is_none() {
-        return Err(AppError::Conflict(format!(
-            "{} is not allowed while the dossier is {}",
-            req.action.as_str(),
-            s.status.as_str()
-        )));
+        return Err(AppError::not_now(
+            format!(
+                "Không thể \"{}\" khi hồ sơ đang ở tình trạng \"{}\".",
+                req.action.label_vi(),
+                s.status.label_vi()
+            ),
+            format!(
+                "\"{}\" is not possible while the dossier is \"{}\".",
+                req.action.label_en(),
+                s.status.label_en()
+            ),
+        ));
     }
     if req.version != s.row.version {
-        return Err(AppError::Conflict(format!(
-            "stale version {} (current {})",
-            req.version, s.row.version
-        )));
+        return Err(stale());
     }
     let entitled = match req.action.actor() {
         Actor::Applicant => s.is_applicant(caller),
@@ -311,10 +322,17 @@ pub async fn act(
     }
     let apology = apology_from(app, &s).await?;
     if !may_take(app, caller, &s, req.action, apology).await {
-        return Err(AppError::Conflict(format!(
-            "{} is not allowed at this step",
-            req.action.as_str()
-        )));
+        let step = s.step().map(|x| x.name.clone()).unwrap_or_default();
+        return Err(AppError::not_now(
+            format!(
+                "Không thể \"{}\" ở bước \"{step}\" lúc này.",
+                req.action.label_vi()
+            ),
+            format!(
+                "\"{}\" is not possible at step \"{step}\" now.",
+                req.action.label_en()
+            ),
+        ));
     }
     let checked = fields::check(app, &s, &req).await?;
     let now = app.now_us();
@@ -341,9 +359,7 @@ pub async fn act(
     )
     .await?
     {
-        return Err(AppError::Conflict(
-            "the dossier changed meanwhile; reload it".into(),
-        ));
+        return Err(stale());
     }
     if change.state.handling_agency_code != s.row.state.handling_agency_code
         || change.state.current_step != s.row.state.current_step

@@ -62,15 +62,19 @@ pub(crate) async fn holder(
                 })
             });
             let Some(commune) = commune else {
-                return Err(AppError::Conflict(
-                    "the dossier has no address to find the applicant's commune".into(),
+                return Err(AppError::not_now(
+                    "Hồ sơ không có địa chỉ để xác định xã của người nộp.",
+                    "The dossier has no address to find the applicant's commune.",
                 ));
             };
             lienthong_store::org::agency_serving(&mut conn, &commune, "people_committee", today)
                 .await?
                 .map(|a| a.code)
                 .ok_or_else(|| {
-                    AppError::Conflict(format!("no people's committee serves commune {commune}"))
+                    AppError::not_now(
+                        format!("Không có ủy ban nhân dân phục vụ xã {commune}."),
+                        format!("No people's committee serves commune {commune}."),
+                    )
                 })
         }
     }
@@ -136,7 +140,12 @@ pub(crate) async fn plan(
             .as_deref()
             .and_then(Status::parse)
             .unwrap_or(Status::Processing),
-        None => return Err(AppError::Conflict("action not allowed now".into())),
+        None => {
+            return Err(AppError::not_now(
+                "Thao tác không thực hiện được lúc này.",
+                "The action is not possible now.",
+            ));
+        }
     };
     match req.action {
         DossierAction::Accept => {
@@ -189,7 +198,12 @@ pub(crate) async fn plan(
                 .next
                 .as_deref()
                 .and_then(|n| s.wf.step(n))
-                .ok_or_else(|| AppError::Conflict("this step has no next step".into()))?;
+                .ok_or_else(|| {
+                    AppError::not_now(
+                        "Bước này không có bước tiếp theo.",
+                        "This step has no next step.",
+                    )
+                })?;
             state.handling_agency_code = Some(holder(app, &next.agency, &s.row).await?);
             state.handling_role = Some(next.role.as_str().to_owned());
             state.current_step = Some(next.id.clone());
@@ -207,9 +221,9 @@ pub(crate) async fn plan(
                 state.handling_agency_code = Some(origin);
                 state.handling_role = Some(step.role.as_str().to_owned());
             } else {
-                let prev = s
-                    .wf_previous()
-                    .ok_or_else(|| AppError::Conflict("this is the first step".into()))?;
+                let prev = s.wf_previous().ok_or_else(|| {
+                    AppError::not_now("Đây là bước đầu tiên.", "This is the first step.")
+                })?;
                 state.handling_agency_code = Some(holder(app, &prev.agency, &s.row).await?);
                 state.handling_role = Some(prev.role.as_str().to_owned());
                 state.current_step = Some(prev.id.clone());

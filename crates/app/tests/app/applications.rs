@@ -357,7 +357,7 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
     assert!(
         matches!(
             act(&t.app, &desk, &ctx, &code, req(A::Accept, 7, None)).await,
-            Err(AppError::Conflict(_))
+            Err(AppError::NotNow { .. })
         ),
         "stale version"
     );
@@ -399,7 +399,7 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
     assert!(
         matches!(
             act(&t.app, &desk, &ctx, &code, req(A::Accept, 2, None)).await,
-            Err(AppError::Conflict(_))
+            Err(AppError::NotNow { .. })
         ),
         "not allowed twice"
     );
@@ -450,7 +450,7 @@ async fn reception_accepts_with_a_working_day_due_date_and_versions_guard_each_s
             req(A::Withdraw, v.row.version, Some("x"))
         )
         .await,
-        Err(AppError::Conflict(_))
+        Err(AppError::NotNow { .. })
     ));
     let tracked = dossiers::track(&t.app, &code, "5671").await.unwrap();
     assert_eq!(tracked.due_date.as_deref(), Some("2026-12-04"));

@@ -241,7 +241,7 @@ async fn apologies_open_one_working_day_before_the_due_date_and_only_once(t: Tes
     sorry.reason = Some("Chờ kết quả xác minh của cơ quan công an".into());
     assert!(matches!(
         act(&t.app, &specialist, &AuditCtx::cli(), &code, sorry.clone()).await,
-        Err(AppError::Conflict(_))
+        Err(AppError::NotNow { .. })
     ));
     // Thursday 3 December, the working day before the due Friday 4 December.
     t.clock.set(at("2026-12-03T02:00:00Z"));
@@ -273,7 +273,7 @@ async fn apologies_open_one_working_day_before_the_due_date_and_only_once(t: Tes
     again.new_due_date = Some("2026-12-11".into());
     assert!(matches!(
         act(&t.app, &specialist, &AuditCtx::cli(), &code, again).await,
-        Err(AppError::Conflict(_))
+        Err(AppError::NotNow { .. })
     ));
     // After the new date passes the dossier shows as overdue.
     t.clock.set(at("2026-12-11T02:00:00Z"));
@@ -354,7 +354,7 @@ async fn results_are_issued_returned_and_rated_once_by_the_applicant_only(t: Tes
     rate.version = v.row.version;
     assert!(matches!(
         act(&t.app, &citizen, &AuditCtx::cli(), &code, rate).await,
-        Err(AppError::Conflict(_))
+        Err(AppError::NotNow { .. })
     ));
     // Rejection stops processing with a reason and a notice.
     let (_, other) = submitted(&t).await;
@@ -394,7 +394,7 @@ async fn concurrent_officials_never_lose_an_update(t: TestApp) {
     for task in tasks {
         match task.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(AppError::Conflict(_)) => {}
+            Err(AppError::NotNow { .. }) => {}
             Err(e) => panic!("unexpected {e:?}"),
         }
     }

@@ -35,12 +35,11 @@ async fn outcome(
                 .join(" "),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(AppError::Conflict(_)) => (
-            lang.pick(
-                "Hồ sơ vừa thay đổi; trang đã được tải lại, xin thử lại.",
-                "The dossier changed meanwhile; the page was reloaded, please try again.",
-            )
-            .to_owned(),
+        Err(AppError::NotNow { vi, en }) => (
+            match lang {
+                lienthong_domain::Lang::Vi => vi,
+                lienthong_domain::Lang::En => en,
+            },
             StatusCode::CONFLICT,
         ),
         Err(AppError::Unauthenticated) => {

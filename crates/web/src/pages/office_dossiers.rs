@@ -315,29 +315,12 @@ pub async fn act(
             )
             .await
         }
-        Err(AppError::Conflict(reason)) => {
-            let stale = reason.starts_with("stale") || reason.contains("meanwhile");
-            page(
-                &state,
-                &auth,
-                &code,
-                Some(
-                    if stale {
-                        lang.pick(
-                            "Hồ sơ vừa được người khác xử lý; trang đã được tải lại.",
-                            "Someone else acted on the dossier; the page was reloaded.",
-                        )
-                    } else {
-                        lang.pick(
-                            "Thao tác này không thực hiện được ở bước hiện tại.",
-                            "This action is not possible at the current step.",
-                        )
-                    }
-                    .into(),
-                ),
-                StatusCode::CONFLICT,
-            )
-            .await
+        Err(AppError::NotNow { vi, en }) => {
+            let reason = match lang {
+                Lang::Vi => vi,
+                Lang::En => en,
+            };
+            page(&state, &auth, &code, Some(reason), StatusCode::CONFLICT).await
         }
         Err(AppError::Forbidden) => error_page(
             &auth,

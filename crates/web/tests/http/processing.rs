@@ -118,6 +118,18 @@ async fn the_one_stop_journey_over_http_and_pages() {
     )
     .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale.body.contains("Người khác vừa xử lý hồ sơ này"),
+        "{}",
+        stale.body
+    );
+    let not_now = send(
+        specialist.clone(),
+        r#"{"action":"approve","version":3}"#.into(),
+    )
+    .await;
+    assert_eq!(not_now.status, StatusCode::CONFLICT);
+    assert!(not_now.body.contains("Không thể"), "{}", not_now.body);
     let asked = send(
         specialist.clone(),
         r#"{"action":"request_supplement","version":3,"items":[{"target":"purpose","reason":"Ghi rõ mục đích"},{"target":"giay_to_tuy_than","reason":"Ảnh mờ"}]}"#.into(),
