@@ -110,6 +110,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/office/calendar", Permission::CatalogAdmin),
     r("POST", "/office/calendar", Permission::CatalogAdmin),
     r("GET", "/office/dossiers", Permission::Official),
+    r("GET", "/office/workflows", Permission::CatalogAdmin),
+    r("POST", "/office/workflows", Permission::CatalogAdmin),
     r("GET", "/office/notifications", Permission::AuditReader),
     r("POST", "/office/notifications", Permission::CatalogAdmin),
     r("GET", "/office/desk", Permission::Official),

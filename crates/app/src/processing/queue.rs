@@ -187,3 +187,40 @@ pub async fn stale(app: &App, caller: &Caller) -> Result<Vec<QueueItem>, AppErro
         .filter(|i| i.stale)
         .collect())
 }
+
+/// The working hours after which idle dossiers are flagged to leaders.
+pub async fn stale_working_hours(app: &App) -> Result<u32, AppError> {
+    stale_hours(app).await
+}
+
+/// Sets the working hours after which idle dossiers are flagged (administrators; 1–400).
+pub async fn set_stale_working_hours(
+    app: &App,
+    caller: &Caller,
+    ctx: &crate::audit::AuditCtx,
+    hours: u32,
+) -> Result<(), AppError> {
+    authorize(caller, Action::ManageCatalog, None)?;
+    if !(1..=400).contains(&hours) {
+        return Err(AppError::Validation(vec![crate::FieldError::new(
+            "stale_hours",
+            "Số giờ làm việc từ 1 đến 400.",
+            "Working hours from 1 to 400.",
+        )]));
+    }
+    let mut tx = app.db.write().await?;
+    lienthong_store::settings::set(tx.conn(), STALE_SETTING, &hours.to_string()).await?;
+    crate::audit::record(
+        tx.conn(),
+        app,
+        ctx,
+        "processing.stale_hours",
+        "setting",
+        STALE_SETTING,
+        None,
+        Some(hours.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -661,3 +661,40 @@ async fn every_status_change_reaches_the_applicant_once_by_mail_and_in_app() {
     ));
     assert_eq!(notify::delivery_log(&t.app, &admin).await.unwrap().len(), 6);
 }
+
+async fn idle_dossiers_are_flagged_to_the_units_leader_after_the_configured_hours(t: TestApp) {
+    use lienthong_app::processing::queue::{set_stale_working_hours, stale};
+    let (_, code) = submitted(&t).await;
+    at_specialist(&t, &code).await;
+    let leader = login(&t, &format!("leader@{SOTP}")).await;
+    assert!(stale(&t.app, &leader).await.unwrap().is_empty());
+    // Friday 10:00 → Tuesday 10:00: 2 working days (16 working hours) without a transition.
+    t.clock.set(at("2026-11-24T03:00:00Z"));
+    let idle = stale(&t.app, &leader).await.unwrap();
+    assert!(
+        idle.iter().any(|i| i.row.code == code && i.stale),
+        "{idle:?}"
+    );
+    let specialist = login(&t, &format!("specialist@{SOTP}")).await;
+    let mine = queue(&t.app, &specialist, QueueScope::Mine, Some(&code), 0)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].stale);
+    // A longer threshold (administrators only) clears the flag.
+    assert!(matches!(
+        set_stale_working_hours(&t.app, &leader, &AuditCtx::cli(), 40).await,
+        Err(AppError::Forbidden)
+    ));
+    let admin = login(&t, "admin@000.00.00.H13").await;
+    set_stale_working_hours(&t.app, &admin, &AuditCtx::cli(), 40)
+        .await
+        .unwrap();
+    assert!(stale(&t.app, &leader).await.unwrap().is_empty());
+    // Another agency's leader does not see it.
+    t.clock.set(at("2026-12-02T03:00:00Z"));
+    let other = login(&t, "leader@000.00.05.H13").await;
+    assert!(stale(&t.app, &other).await.unwrap().is_empty());
+    assert!(!stale(&t.app, &leader).await.unwrap().is_empty());
+}
+on_both_engines!(idle_dossiers_are_flagged_to_the_units_leader_after_the_configured_hours);

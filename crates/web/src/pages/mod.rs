@@ -12,6 +12,7 @@ mod office_desk;
 mod office_dossiers;
 mod office_notifications;
 mod office_queue;
+mod office_workflows;
 mod posted;
 mod register;
 mod session;
@@ -78,6 +79,10 @@ pub fn router() -> Router<AppState> {
             get(office_calendar::show).post(office_calendar::save),
         )
         .route("/office/dossiers", get(office_queue::queue_page))
+        .route(
+            "/office/workflows",
+            get(office_workflows::show).post(office_workflows::save),
+        )
         .route(
             "/office/notifications",
             get(office_notifications::show).post(office_notifications::save),

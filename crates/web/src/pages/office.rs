@@ -150,6 +150,7 @@ pub async fn landing(State(state): State<AppState>, auth: Auth) -> Response {
                     "Mẫu thông báo và nhật ký gửi",
                     "Message templates and delivery log",
                 ),
+                l("/office/workflows", "Luồng xử lý hồ sơ", "Workflows"),
             ],
             Role::Reception => vec![
                 l("/office/dossiers", "Hồ sơ cần xử lý", "Work queue"),

@@ -311,6 +311,44 @@ async fn workflow_definitions_are_refused_with_the_offending_line() {
         .get("/api/v1/workflows", &[("authorization", &admin)])
         .await;
     assert_eq!(listed.json()["items"][0]["name"], "default");
+    // The same from the office page, and the idle threshold.
+    let cookie = session(&w, "admin@000.00.00.H13").await;
+    let page = w.get("/office/workflows", &[("cookie", &cookie)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("reception"), "{}", page.body);
+    let token = form_token(&page.body);
+    let post = |body: String| {
+        let w = &w;
+        let cookie = cookie.clone();
+        async move {
+            w.post(
+                "/office/workflows",
+                "application/x-www-form-urlencoded",
+                body,
+                &[("cookie", &cookie), ("host", "localhost")],
+            )
+            .await
+        }
+    };
+    let refused = post(format!(
+        "csrf_token={token}&kind=workflow&name=x&definition={}",
+        super::urlencode(bad)
+    ))
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Dòng 4"), "{}", refused.body);
+    let stale = post(format!("csrf_token={token}&kind=stale&stale_hours=24")).await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert!(stale.body.contains("value=\"24\""), "{}", stale.body);
+    let too_many = post(format!("csrf_token={token}&kind=stale&stale_hours=9999")).await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let specialist = session(&w, "specialist@000.00.04.H13").await;
+    assert_eq!(
+        w.get("/office/workflows", &[("cookie", &specialist)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
