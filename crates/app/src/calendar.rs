@@ -128,3 +128,39 @@ pub async fn set_override(
     app.caches.drop_calendars();
     Ok(())
 }
+
+/// Imports a province calendar file (see [`lienthong_domain::calendar::parse_overrides`]) from
+/// the command line, in one transaction; a file with any problem changes nothing and every
+/// problem names its line.
+pub async fn import_file(app: &App, ctx: &AuditCtx, text: &str) -> Result<usize, AppError> {
+    let overrides = lienthong_domain::calendar::parse_overrides(text).map_err(|errors| {
+        AppError::Validation(
+            errors
+                .into_iter()
+                .map(|e| crate::FieldError {
+                    field: format!("line:{}", e.line),
+                    vi: format!("Dòng {}: {}", e.line, e.vi),
+                    en: format!("Line {}: {}", e.line, e.en),
+                })
+                .collect(),
+        )
+    })?;
+    let mut tx = app.db.write().await?;
+    for o in &overrides {
+        store::set_override(tx.conn(), o.date, o.day_off, &o.name).await?;
+        audit::record(
+            tx.conn(),
+            app,
+            ctx,
+            "calendar.override",
+            "day",
+            &o.date.to_string(),
+            None,
+            audit::digest(o),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    app.caches.drop_calendars();
+    Ok(overrides.len())
+}

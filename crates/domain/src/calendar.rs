@@ -503,3 +503,111 @@ mod properties {
         }
     }
 }
+
+/// A problem in a calendar file, with its line (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarFileError {
+    /// Line in the file.
+    pub line: usize,
+    /// Vietnamese message.
+    pub vi: String,
+    /// English message.
+    pub en: String,
+}
+
+/// Parses a province calendar file: one decision per line, `YYYY-MM-DD,nghi|lam,Tên`
+/// (`nghi`/`off`: a day off; `lam`/`work`: a make-up working day), `#` starts a comment, blank
+/// lines are skipped. Every problem is returned with its line; the same day twice is an error.
+pub fn parse_overrides(text: &str) -> Result<Vec<Override>, Vec<CalendarFileError>> {
+    let mut out: Vec<Override> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let content = raw.split('#').next().unwrap_or_default().trim();
+        if content.is_empty() {
+            continue;
+        }
+        let mut parts = content.splitn(3, ',').map(str::trim);
+        let (Some(day), Some(kind), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            errors.push(CalendarFileError {
+                line,
+                vi: "Cần 3 cột: ngày (NNNN-TT-NN), nghi hoặc lam, tên.".into(),
+                en: "Three columns are needed: date (YYYY-MM-DD), off or work, name.".into(),
+            });
+            continue;
+        };
+        let date = match day.parse::<Date>() {
+            Ok(d) if (1900..=2199).contains(&d.year()) => d,
+            _ => {
+                errors.push(CalendarFileError {
+                    line,
+                    vi: format!("Ngày \"{day}\" không hợp lệ (NNNN-TT-NN, năm 1900–2199)."),
+                    en: format!("Date \"{day}\" is not valid (YYYY-MM-DD, years 1900–2199)."),
+                });
+                continue;
+            }
+        };
+        let day_off = match kind {
+            "nghi" | "nghỉ" | "off" => true,
+            "lam" | "làm" | "work" => false,
+            other => {
+                errors.push(CalendarFileError {
+                    line,
+                    vi: format!(
+                        "Loại \"{other}\" không hợp lệ: nghi (ngày nghỉ) hoặc lam (làm bù)."
+                    ),
+                    en: format!("Kind \"{other}\" is not valid: off or work."),
+                });
+                continue;
+            }
+        };
+        let name = crate::text::nfc(name);
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            errors.push(CalendarFileError {
+                line,
+                vi: "Tên có 1–200 ký tự, không có ký tự điều khiển.".into(),
+                en: "The name has 1 to 200 characters and no control characters.".into(),
+            });
+            continue;
+        }
+        if out.iter().any(|o| o.date == date) {
+            errors.push(CalendarFileError {
+                line,
+                vi: format!("Ngày {date} đã có ở dòng trước."),
+                en: format!("Date {date} appears on an earlier line."),
+            });
+            continue;
+        }
+        out.push(Override {
+            date,
+            day_off,
+            name,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn calendar_files_are_read_with_the_offending_line_named() {
+        let ok =
+            "# Quyết định của UBND\n2026-05-04, nghi, Nghỉ bù\n\n2026-05-09,lam,Làm bù ngày 4/5\n";
+        let parsed = parse_overrides(ok).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed[0].day_off && !parsed[1].day_off);
+        let bad = "2026-05-04,nghi,Nghỉ bù\n2026-13-01,nghi,x\n2026-05-05,holiday,x\n2026-05-04,lam,y\nchỉ một cột\n2026-05-06,nghi,\n";
+        let lines: Vec<usize> = parse_overrides(bad)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.line)
+            .collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6]);
+    }
+}

@@ -137,6 +137,11 @@ pub enum ImportCommand {
         /// The file.
         file: PathBuf,
     },
+    /// Import the province's calendar decisions: lines `YYYY-MM-DD,nghi|lam,Tên`.
+    Calendar {
+        /// The file.
+        file: PathBuf,
+    },
     /// Import a workflow definition (TOML) under a name procedures refer to.
     Workflow {
         /// Name (lowercase letters, digits, '-' or '_').
@@ -400,6 +405,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Đã nhập / imported: {} mới/new, {} phiên bản mới/new versions, {} không đổi/unchanged",
                 s.created, s.versioned, s.unchanged
             );
+        }
+        Command::Import(ImportCommand::Calendar { file }) => {
+            let app = open_app(&config).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let n = lienthong_app::calendar::import_file(&app, &AuditCtx::cli(), &text)
+                .await
+                .map_err(explain)?;
+            println!("Đã lưu {n} ngày / saved {n} days");
         }
         Command::Import(ImportCommand::Workflow { name, file }) => {
             let app = open_app(&config).await?;

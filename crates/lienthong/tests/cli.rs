@@ -467,3 +467,24 @@ fn workflow_files_are_imported_or_refused_with_the_offending_line() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("hai-buoc"));
 }
+
+#[test]
+fn calendar_files_are_imported_or_refused_with_the_offending_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "2026-05-04,nghi,Nghỉ bù\n2026-02-30,nghi,Sai ngày\n").unwrap();
+    let o = run(dir.path(), &["import", "calendar", bad.to_str().unwrap()]);
+    let out = text(&o);
+    assert!(
+        !o.status.success() && out.contains("Dòng 2") && out.contains("2026-02-30"),
+        "{out}"
+    );
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "# UBND thành phố\n2026-05-04,nghi,Nghỉ bù\n2026-05-09,lam,Làm bù\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["import", "calendar", good.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).contains("2"), "{}", text(&o));
+}
