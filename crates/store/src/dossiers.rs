@@ -92,7 +92,7 @@ pub struct DossierRow {
 pub(crate) const COLUMNS: &str = "id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
     applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
     due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, handling_agency_code, handling_role, attention_at, \
-    transfer_origin, due_at, step_due_at, resume_status, paused_at, supplement_rounds, apologized_at, result_sha256, \
+    transfer_origin, due_at, accepted_at, statutory_due_at, step_due_at, resume_status, paused_at, supplement_rounds, apologized_at, result_sha256, \
     resolved_at, return_channel, tracking_number, returned_at, rating, rating_comment, rated_at";
 
 pub(crate) fn dossier(r: &AnyRow) -> Result<DossierRow> {

@@ -22,6 +22,10 @@ pub struct ProcessingState {
     pub transfer_origin: Option<String>,
     /// Due instant (µs).
     pub due_at: Option<i64>,
+    /// When the dossier was accepted (µs).
+    pub accepted_at: Option<i64>,
+    /// Due instant fixed at acceptance, moved by supplement pauses only (µs).
+    pub statutory_due_at: Option<i64>,
     /// Due instant of the current step or leg (µs).
     pub step_due_at: Option<i64>,
     /// Status to return to once a supplement arrives.
@@ -60,6 +64,8 @@ pub(crate) fn state(r: &AnyRow) -> Result<ProcessingState> {
         attention_at: r.try_get("attention_at")?,
         transfer_origin: r.try_get("transfer_origin")?,
         due_at: r.try_get("due_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        statutory_due_at: r.try_get("statutory_due_at")?,
         step_due_at: r.try_get("step_due_at")?,
         resume_status: r.try_get("resume_status")?,
         paused_at: r.try_get("paused_at")?,
@@ -92,7 +98,7 @@ pub async fn apply(
          transfer_origin = $9, due_at = $10, step_due_at = $11, resume_status = $12, paused_at = $13, \
          supplement_rounds = $14, apologized_at = $15, result_sha256 = $16, resolved_at = $17, \
          return_channel = $18, tracking_number = $19, returned_at = $20, rating = $21, rating_comment = $22, \
-         rated_at = $23 WHERE id = $24 AND version = $25",
+         rated_at = $23, accepted_at = $26, statutory_due_at = $27 WHERE id = $24 AND version = $25",
     )
     .bind(status)
     .bind(due_date)
@@ -119,6 +125,8 @@ pub async fn apply(
     .bind(s.rated_at)
     .bind(id)
     .bind(version)
+    .bind(s.accepted_at)
+    .bind(s.statutory_due_at)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -157,6 +157,8 @@ pub(crate) async fn plan(
                     .await?;
             due_date = Some(due.due_date.to_string());
             state.due_at = Some(to_micros(due.due));
+            state.accepted_at = Some(now);
+            state.statutory_due_at = state.due_at;
             state.step_due_at = step_due(app, step.days, now, state.due_at, hours).await?;
             state.attention_at = attention(&state, now);
         }
@@ -177,6 +179,15 @@ pub(crate) async fn plan(
                 {
                     state.due_at = Some(to_micros(new.due));
                     due_date = Some(new.due_date.to_string());
+                }
+                if let Some(statutory) = state.statutory_due_at {
+                    let left =
+                        cal.halves_between(from_micros(paused), from_micros(statutory), hours);
+                    if left > 0
+                        && let Some(new) = cal.due_in_halves(from_micros(now), left, hours)
+                    {
+                        state.statutory_due_at = Some(to_micros(new.due));
+                    }
                 }
                 if let Some(sd) = state.step_due_at {
                     let left = cal.halves_between(from_micros(paused), from_micros(sd), hours);

@@ -133,6 +133,8 @@ async fn supplements_pause_the_clock_and_change_only_what_was_asked(t: TestApp) 
     // Paused Monday 09:00 with the due Friday 4 December 17:00; resumed Thursday 09:00: the
     // 3 working days waited (Mon–Wed) push the due date to Wednesday 9 December.
     assert_eq!(v.row.due_date.as_deref(), Some("2026-12-09"));
+    assert_eq!(v.row.state.statutory_due_at, v.row.state.due_at);
+    assert!(v.row.state.accepted_at.is_some());
     let answers: serde_json::Value = serde_json::from_str(&v.row.answers).unwrap();
     assert_eq!(answers["purpose"], "Bổ sung hồ sơ xin việc");
     assert_eq!(answers["birth_place"], "Cần Thơ");
@@ -264,8 +266,12 @@ async fn apologies_open_one_working_day_before_the_due_date_and_only_once(t: Tes
         act(&t.app, &specialist, &AuditCtx::cli(), &code, weekend).await,
         Err(AppError::Validation(_))
     ));
+    let before = dossiers::get(&t.app, &specialist, &code).await.unwrap();
     let v = step(&t, &specialist, &code, sorry.clone()).await;
     assert_eq!(v.row.due_date.as_deref(), Some("2026-12-10"));
+    // Reports measure timeliness against the due instant fixed at acceptance.
+    assert_eq!(v.row.state.statutory_due_at, before.row.state.due_at);
+    assert_ne!(v.row.state.due_at, before.row.state.due_at);
     assert!(v.documents.iter().any(|d| d.kind == "apology"));
     assert!(!v.allowed_actions.contains(&"apologize".to_owned()));
     let mut again = sorry;

@@ -2,6 +2,8 @@
 -- it, supplement rounds, the time each agency and step took (legs), issued documents, the
 -- apology, the result, its return and the applicant's rating. `attention_at` is the instant
 -- the holder must act by (the step's due instant, else the dossier's, else its receipt).
+-- `statutory_due_at` is the due instant fixed at acceptance and moved only by supplement
+-- pauses, never by an apology: what timeliness in reports is measured against.
 
 CREATE TABLE workflows (
     id         TEXT PRIMARY KEY,
@@ -19,6 +21,8 @@ ALTER TABLE dossiers ADD COLUMN handling_role TEXT;
 ALTER TABLE dossiers ADD COLUMN attention_at BIGINT;
 ALTER TABLE dossiers ADD COLUMN transfer_origin TEXT;
 ALTER TABLE dossiers ADD COLUMN due_at BIGINT;
+ALTER TABLE dossiers ADD COLUMN accepted_at BIGINT;
+ALTER TABLE dossiers ADD COLUMN statutory_due_at BIGINT;
 ALTER TABLE dossiers ADD COLUMN step_due_at BIGINT;
 ALTER TABLE dossiers ADD COLUMN resume_status TEXT;
 ALTER TABLE dossiers ADD COLUMN paused_at BIGINT;
