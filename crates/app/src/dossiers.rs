@@ -538,13 +538,23 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).
 pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
+    let row = readable_row(app, caller, code).await?;
+    view(app, caller, row).await
+}
+
+/// The stored dossier if the caller may read it (without building the view).
+pub(crate) async fn readable_row(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+) -> Result<DossierRow, AppError> {
     caller.principal().ok_or(AppError::Unauthenticated)?;
     let row = {
         let mut conn = app.db.read().await?;
         load(&mut conn, code).await?
     };
     can_read(app, caller, &row).await?;
-    view(app, caller, row).await
+    Ok(row)
 }
 
 /// What anyone holding the code and the phone's last four digits may see.

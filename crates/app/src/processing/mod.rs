@@ -293,9 +293,9 @@ pub async fn act(
     req: ActionRequest,
 ) -> Result<dossiers::DossierView, AppError> {
     // Reading rights first: someone who may not see the dossier learns nothing more here.
-    let current = dossiers::get(app, caller, code).await?;
+    let current = dossiers::readable_row(app, caller, code).await?;
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
-    let s = Situation::load(app, current.row).await?;
+    let s = Situation::load(app, current).await?;
     if req.action.next(s.status).is_none() {
         return Err(AppError::not_now(
             format!(
