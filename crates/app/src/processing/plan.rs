@@ -171,30 +171,31 @@ pub(crate) async fn plan(
             state.supplement_rounds += 1;
         }
         DossierAction::Supplement => {
-            if let (Some(paused), Some(due)) = (state.paused_at, state.due_at) {
+            if let Some(paused) = state.paused_at {
                 let cal = calendar_around(app, now).await?;
-                let left = cal.halves_between(from_micros(paused), from_micros(due), hours);
-                if left > 0
-                    && let Some(new) = cal.due_in_halves(from_micros(now), left, hours)
-                {
-                    state.due_at = Some(to_micros(new.due));
-                    due_date = Some(new.due_date.to_string());
-                }
-                if let Some(statutory) = state.statutory_due_at {
-                    let left =
-                        cal.halves_between(from_micros(paused), from_micros(statutory), hours);
-                    if left > 0
-                        && let Some(new) = cal.due_in_halves(from_micros(now), left, hours)
-                    {
-                        state.statutory_due_at = Some(to_micros(new.due));
+                // The working half-days left at the pause, counted again from the answer; an
+                // instant already passed at the pause stays where it was.
+                let resume = |instant: Option<i64>| {
+                    let at = instant?;
+                    let left = cal.halves_between(from_micros(paused), from_micros(at), hours);
+                    if left == 0 {
+                        return Some((at, None));
+                    }
+                    cal.due_in_halves(from_micros(now), left, hours)
+                        .map(|d| (to_micros(d.due), Some(d.due_date)))
+                };
+                if let Some((at, day)) = resume(state.due_at) {
+                    state.due_at = Some(at);
+                    if let Some(day) = day {
+                        due_date = Some(day.to_string());
                     }
                 }
-                if let Some(sd) = state.step_due_at {
-                    let left = cal.halves_between(from_micros(paused), from_micros(sd), hours);
-                    state.step_due_at = cal
-                        .due_in_halves(from_micros(now), left.max(1), hours)
-                        .map(|x| to_micros(x.due));
-                }
+                state.statutory_due_at = resume(state.statutory_due_at)
+                    .map(|(at, _)| at)
+                    .or(state.statutory_due_at);
+                state.step_due_at = resume(state.step_due_at)
+                    .map(|(at, _)| at)
+                    .or(state.step_due_at);
             }
             if status == Status::Submitted {
                 state.attention_at = Some(now);

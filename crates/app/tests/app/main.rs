@@ -212,6 +212,7 @@ fn delivered(maildir: &std::path::Path) -> Vec<String> {
 
 mod applications;
 mod identity;
+mod notifications;
 mod organisation;
 mod procedures;
 mod processing;
