@@ -75,11 +75,13 @@ pub enum Action {
     SubmitDossier,
     /// Read the dossiers received by an agency.
     ReadDossiers,
+    /// Read the aggregated reports and indicators of an agency.
+    ReadReports,
 }
 
 impl Action {
     /// Every action, for matrix tests.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ReadPublic,
         Action::RegisterCitizen,
         Action::ReadOwnAccount,
@@ -90,6 +92,7 @@ impl Action {
         Action::ManageCatalog,
         Action::SubmitDossier,
         Action::ReadDossiers,
+        Action::ReadReports,
     ];
 }
 
@@ -106,6 +109,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         Action::ReadAudit => matches!(role, Role::Admin | Role::Auditor),
         Action::SubmitDossier => false,
         Action::ReadDossiers => role != Role::Clerk,
+        Action::ReadReports => true,
     }
 }
 

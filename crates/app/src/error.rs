@@ -25,11 +25,11 @@ impl FieldError {
     }
 
     /// A field error with explicit messages.
-    pub fn new(field: &str, vi: &str, en: &str) -> Self {
+    pub fn new(field: &str, vi: impl Into<String>, en: impl Into<String>) -> Self {
         Self {
             field: field.to_owned(),
-            vi: vi.to_owned(),
-            en: en.to_owned(),
+            vi: vi.into(),
+            en: en.into(),
         }
     }
 

@@ -16,10 +16,12 @@ pub mod dossiers;
 pub mod drafts;
 mod error;
 pub mod events;
+pub mod generator;
 pub mod notify;
 pub mod org;
 pub mod processing;
 pub mod refdata;
+pub mod reports;
 pub mod secrets;
 pub mod workflows;
 

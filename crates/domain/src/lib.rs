@@ -16,6 +16,7 @@ pub mod lang;
 pub mod lunar;
 pub mod org;
 pub mod redact;
+pub mod report;
 pub mod role;
 pub mod text;
 pub mod workflow;

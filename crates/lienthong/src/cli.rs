@@ -60,6 +60,12 @@ pub enum Command {
     Openapi,
     /// Run benchmark workloads and print one JSON line per workload.
     Bench(BenchArgs),
+    /// Demo data: generated dossier history.
+    #[command(subcommand)]
+    Demo(crate::report_cli::DemoCommand),
+    /// Report tools: verify the aggregates, print Biểu 06.
+    #[command(subcommand)]
+    Report(crate::report_cli::ReportCommand),
     /// Load data for benchmarks: copies an existing dossier `count` times.
     BulkCopies {
         /// Code of the dossier to copy.
@@ -264,6 +270,9 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
         max_file_bytes: config.max_file_mb.saturating_mul(1024 * 1024),
         max_dossier_bytes: config.max_dossier_mb.saturating_mul(1024 * 1024),
     };
+    lienthong_app::reports::ensure_built(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the report aggregates: {e}"))?;
     Ok(app)
 }
 
@@ -307,8 +316,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BulkCopies { from, count } => {
             let app = open_app(&config).await?;
             let started = std::time::Instant::now();
-            let n = lienthong_store::processing::bulk_copies(
-                &app.db,
+            let n = lienthong_app::processing::copies::bulk_copies(
+                &app,
                 &from,
                 count.clamp(0, 50_000_000),
                 50_000,
@@ -503,6 +512,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Đã tạo tài khoản / account created: {} ({})",
                 view.username, view.id
             );
+        }
+        Command::Demo(cmd) => {
+            let app = open_app(&config).await?;
+            return crate::report_cli::demo(&app, cmd).await;
+        }
+        Command::Report(cmd) => {
+            let app = open_app(&config).await?;
+            return crate::report_cli::report(&app, cmd).await;
         }
         Command::Audit(AuditCommand::Verify) => {
             let app = open_app(&config).await?;

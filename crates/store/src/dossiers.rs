@@ -93,7 +93,7 @@ pub(crate) const COLUMNS: &str = "id, code, procedure_code, procedure_version_id
     applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
     due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, handling_agency_code, handling_role, attention_at, \
     transfer_origin, due_at, accepted_at, statutory_due_at, step_due_at, resume_status, paused_at, supplement_rounds, apologized_at, result_sha256, \
-    resolved_at, return_channel, tracking_number, returned_at, rating, rating_comment, rated_at";
+    resolved_at, return_channel, tracking_number, returned_at, rating, rating_comment, rated_at, closed_at";
 
 pub(crate) fn dossier(r: &AnyRow) -> Result<DossierRow> {
     Ok(DossierRow {
@@ -120,42 +120,9 @@ pub(crate) fn dossier(r: &AnyRow) -> Result<DossierRow> {
     })
 }
 
-/// Inserts a dossier.
+/// Inserts a dossier (with its processing state).
 pub async fn insert(conn: &mut AnyConnection, d: &DossierRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
-         applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, received_at, \
-         due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, \
-         handling_agency_code, handling_role, attention_at, supplement_rounds) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,0)",
-    )
-    .bind(&d.id)
-    .bind(&d.code)
-    .bind(&d.procedure_code)
-    .bind(&d.procedure_version_id)
-    .bind(&d.agency_code)
-    .bind(&d.agency_version_id)
-    .bind(&d.applicant_account_id)
-    .bind(&d.applicant_name)
-    .bind(&d.applicant_phone)
-    .bind(&d.applicant_email)
-    .bind(&d.channel)
-    .bind(&d.status)
-    .bind(&d.answers)
-    .bind(d.received_at)
-    .bind(&d.due_date)
-    .bind(d.version)
-    .bind(&d.idempotency_key)
-    .bind(d.created_at)
-    .bind(d.updated_at)
-    .bind(&d.state.workflow_id)
-    .bind(&d.state.current_step)
-    .bind(&d.state.handling_agency_code)
-    .bind(&d.state.handling_role)
-    .bind(d.state.attention_at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    crate::bulk::insert_dossiers(conn, std::slice::from_ref(d)).await
 }
 
 /// The dossier with this code.

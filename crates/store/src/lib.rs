@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod calendar;
 pub mod catalog;
 mod db;
@@ -15,6 +16,7 @@ mod error;
 pub mod notifications;
 pub mod org;
 pub mod processing;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 

@@ -52,6 +52,8 @@ pub struct ProcessingState {
     pub rating_comment: Option<String>,
     /// When rated (µs).
     pub rated_at: Option<i64>,
+    /// When the dossier was refused, rejected or withdrawn (µs).
+    pub closed_at: Option<i64>,
 }
 
 /// Reads the processing fields of a dossier row.
@@ -79,6 +81,7 @@ pub(crate) fn state(r: &AnyRow) -> Result<ProcessingState> {
         rating: r.try_get("rating")?,
         rating_comment: r.try_get("rating_comment")?,
         rated_at: r.try_get("rated_at")?,
+        closed_at: r.try_get("closed_at")?,
     })
 }
 
@@ -98,7 +101,7 @@ pub async fn apply(
          transfer_origin = $9, due_at = $10, step_due_at = $11, resume_status = $12, paused_at = $13, \
          supplement_rounds = $14, apologized_at = $15, result_sha256 = $16, resolved_at = $17, \
          return_channel = $18, tracking_number = $19, returned_at = $20, rating = $21, rating_comment = $22, \
-         rated_at = $23, accepted_at = $26, statutory_due_at = $27 WHERE id = $24 AND version = $25",
+         rated_at = $23, accepted_at = $26, statutory_due_at = $27, closed_at = $28 WHERE id = $24 AND version = $25",
     )
     .bind(status)
     .bind(due_date)
@@ -127,6 +130,7 @@ pub async fn apply(
     .bind(version)
     .bind(s.accepted_at)
     .bind(s.statutory_due_at)
+    .bind(s.closed_at)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -517,33 +521,33 @@ pub async fn received_between(
     rows.iter().map(crate::dossiers::dossier).collect()
 }
 
-/// Copies dossier `template_code` `n` times (codes `<template>-B<i>`, urgency spread over the
-/// copies) in batches: load data for benchmarks of queues and reports. Returns the count.
-pub async fn bulk_copies(db: &crate::Db, template_code: &str, n: i64, batch: i64) -> Result<i64> {
-    let mut done = 0;
-    while done < n {
-        let size = batch.min(n - done);
-        let mut tx = db.write().await?;
-        sqlx::query(
-            "WITH RECURSIVE seq(i) AS (SELECT $2 UNION ALL SELECT i + 1 FROM seq WHERE i < $3) \
-             INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
-             applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, \
-             received_at, due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, \
-             handling_agency_code, handling_role, attention_at, due_at, supplement_rounds) \
-             SELECT d.id || '-' || CAST(seq.i AS TEXT), d.code || '-B' || CAST(seq.i AS TEXT), d.procedure_code, \
-             d.procedure_version_id, d.agency_code, d.agency_version_id, d.applicant_account_id, d.applicant_name, \
-             d.applicant_phone, d.applicant_email, d.channel, d.status, d.answers, d.received_at - seq.i, d.due_date, \
-             d.version, NULL, d.created_at, d.updated_at, d.workflow_id, d.current_step, d.handling_agency_code, \
-             d.handling_role, d.attention_at + seq.i * 1000, d.due_at, 0 \
-             FROM dossiers d CROSS JOIN seq WHERE d.code = $1",
-        )
-        .bind(template_code)
-        .bind(done + 1)
-        .bind(done + size)
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await?;
-        done += size;
-    }
-    Ok(done)
+/// Copies dossier `template_code` as copies `first..=last` (codes `<template>-B<i>`, urgency
+/// spread over the copies): load data for benchmarks of queues and reports. Returns the count.
+pub async fn copy_batch(
+    conn: &mut AnyConnection,
+    template_code: &str,
+    first: i64,
+    last: i64,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "WITH RECURSIVE seq(i) AS (SELECT $2 UNION ALL SELECT i + 1 FROM seq WHERE i < $3) \
+         INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
+         applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, \
+         received_at, due_date, version, idempotency_key, created_at, updated_at, workflow_id, current_step, \
+         handling_agency_code, handling_role, attention_at, due_at, accepted_at, statutory_due_at, \
+         resolved_at, closed_at, rating, rated_at, apologized_at, result_sha256, supplement_rounds) \
+         SELECT d.id || '-' || CAST(seq.i AS TEXT), d.code || '-B' || CAST(seq.i AS TEXT), d.procedure_code, \
+         d.procedure_version_id, d.agency_code, d.agency_version_id, d.applicant_account_id, d.applicant_name, \
+         d.applicant_phone, d.applicant_email, d.channel, d.status, d.answers, d.received_at - seq.i, d.due_date, \
+         d.version, NULL, d.created_at, d.updated_at, d.workflow_id, d.current_step, d.handling_agency_code, \
+         d.handling_role, d.attention_at + seq.i * 1000, d.due_at, d.accepted_at, d.statutory_due_at, \
+         d.resolved_at, d.closed_at, d.rating, d.rated_at, d.apologized_at, d.result_sha256, d.supplement_rounds \
+         FROM dossiers d CROSS JOIN seq WHERE d.code = $1",
+    )
+    .bind(template_code)
+    .bind(first)
+    .bind(last)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }

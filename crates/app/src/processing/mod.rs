@@ -5,6 +5,7 @@
 //! valid (422). The change, its history row, the agency leg, issued documents, an audit row
 //! and an outbox event are written in one transaction guarded by the version.
 
+pub mod copies;
 mod fields;
 mod notices;
 mod plan;
@@ -374,6 +375,12 @@ pub async fn act(
         pstore::move_leg(conn, &s.row.id, now, next).await?;
     }
     plan::write_extras(conn, &s, &req, &checked, &change, principal, now).await?;
+    crate::reports::facts::record_change(
+        conn,
+        &s.row,
+        &crate::reports::facts::facts_of(&s.row.channel, change.status.as_str(), &change.state),
+    )
+    .await?;
     for d in &documents {
         pstore::insert_document(conn, &s.row.id, &d.row).await?;
     }

@@ -163,6 +163,7 @@ pub(crate) async fn plan(
             state.attention_at = attention(&state, now);
         }
         DossierAction::Refuse | DossierAction::Reject | DossierAction::Withdraw => {
+            state.closed_at = Some(now);
             close(&mut state)
         }
         DossierAction::RequestSupplement => {
