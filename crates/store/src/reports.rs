@@ -89,7 +89,7 @@ pub async fn sums(
 ) -> Result<Vec<(String, String, Counts)>> {
     let sums = Measure::ALL
         .iter()
-        .map(|m| format!("SUM({})", m.column()))
+        .map(|m| format!("CAST(SUM({}) AS BIGINT)", m.column()))
         .collect::<Vec<_>>()
         .join(", ");
     let filter = if agencies.is_empty() {

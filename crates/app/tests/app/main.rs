@@ -216,3 +216,4 @@ mod notifications;
 mod organisation;
 mod procedures;
 mod processing;
+mod reports;
