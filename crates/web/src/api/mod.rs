@@ -9,8 +9,10 @@ pub(crate) mod dossiers;
 pub(crate) mod processing;
 pub(crate) use catalog::parse_level;
 mod json;
+pub(crate) mod open_data;
 mod ops;
 mod org;
+pub(crate) mod reports;
 
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -31,7 +33,8 @@ use crate::AppState;
         (name = "organisation", description = "Administrative units and agencies"),
         (name = "catalog", description = "Administrative procedures"),
         (name = "dossiers", description = "Dossier submission, reading and tracking"),
-        (name = "calendar", description = "Working days and holidays")
+        (name = "calendar", description = "Working days and holidays"),
+        (name = "reports", description = "Biểu 06, indicators, public statistics and open data")
     ),
     components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
     modifiers(&BearerScheme)
@@ -92,4 +95,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(org::admin_units))
         .routes(routes!(org::agencies))
         .routes(routes!(org::agency))
+        .routes(routes!(reports::tthc))
+        .routes(routes!(reports::behind))
+        .routes(routes!(reports::indicators))
+        .routes(routes!(reports::statistics))
+        .routes(routes!(open_data::dcat))
+        .routes(routes!(open_data::procedures))
+        .routes(routes!(open_data::statistics))
 }

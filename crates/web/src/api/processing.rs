@@ -24,7 +24,8 @@ fn safe(name: &str) -> String {
         .collect()
 }
 
-fn file(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
+/// A file response, shown inline, never cached by shared caches.
+pub(crate) fn file(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

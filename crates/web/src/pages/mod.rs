@@ -3,6 +3,7 @@
 mod apply;
 mod catalog;
 mod catalog_admin;
+mod charts;
 mod dossier_actions;
 mod dossiers;
 mod layout;
@@ -12,6 +13,7 @@ mod office_desk;
 mod office_dossiers;
 mod office_notifications;
 mod office_queue;
+mod office_reports;
 mod office_workflows;
 mod posted;
 mod register;
@@ -79,6 +81,10 @@ pub fn router() -> Router<AppState> {
             get(office_calendar::show).post(office_calendar::save),
         )
         .route("/office/dossiers", get(office_queue::queue_page))
+        .route("/office/reports", get(office_reports::show))
+        .route("/office/reports/dossiers", get(office_reports::behind))
+        .route("/statistics", get(office_reports::public))
+        .route("/open-data", get(office_reports::open_data))
         .route(
             "/office/workflows",
             get(office_workflows::show).post(office_workflows::save),

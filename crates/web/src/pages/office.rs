@@ -177,6 +177,14 @@ pub async fn landing(State(state): State<AppState>, auth: Auth) -> Response {
             ],
             _ => Vec::new(),
         };
+        let mut links = links;
+        if matches!(g.role, Role::Leader | Role::Admin | Role::Auditor) {
+            links.push(l(
+                &format!("/office/reports?agency={}", g.agency_code),
+                "Báo cáo, chỉ số",
+                "Reports and indicators",
+            ));
+        }
         roles.push(RoleCard {
             label: lang.pick(g.role.label_vi(), g.role.label_en()).to_owned(),
             agency_code: g.agency_code.clone(),

@@ -22,6 +22,7 @@ use tower::ServiceExt;
 
 struct TestWeb {
     router: Router,
+    app: App,
     _dir: tempfile::TempDir,
 }
 
@@ -41,7 +42,8 @@ async fn web_with(settings: WebSettings) -> TestWeb {
     demo::ensure_demo(&app).await.unwrap();
     lienthong_app::catalog::rebuild_index(&app).await.unwrap();
     TestWeb {
-        router: lienthong_web::router(AppState::new(app, settings)),
+        router: lienthong_web::router(AppState::new(app.clone(), settings)),
+        app,
         _dir: dir,
     }
 }
@@ -201,3 +203,4 @@ mod catalog;
 mod dossiers;
 mod ops;
 mod processing;
+mod reports;

@@ -32,7 +32,8 @@ async fn readiness_fails_when_the_database_is_gone() {
         dir.path().join("files"),
     );
     let w = TestWeb {
-        router: lienthong_web::router(AppState::new(app, WebSettings::default())),
+        router: lienthong_web::router(AppState::new(app.clone(), WebSettings::default())),
+        app,
         _dir: dir,
     };
     db.close().await;
