@@ -9,6 +9,7 @@
 mod client;
 mod processing;
 mod report;
+mod reports;
 mod server;
 mod workloads;
 

@@ -25,6 +25,7 @@ pub const WORKLOADS: &[&str] = &[
     "transitions",
     "due",
     "queue",
+    "report",
 ];
 
 /// How to run a workload.
@@ -42,8 +43,10 @@ pub struct Options {
     pub concurrency: usize,
     /// Database URL for the started server (default: embedded SQLite).
     pub database_url: Option<String>,
-    /// Dossiers loaded before the queue workload.
+    /// Dossiers loaded before the queue workload (and generated for the report workload).
     pub dossiers: usize,
+    /// An existing data dir with generated history for the report workload.
+    pub data_dir: Option<PathBuf>,
 }
 
 pub(crate) struct Target {
@@ -511,6 +514,7 @@ pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchErr
         "transitions" => crate::processing::transitions(opts).await,
         "due" => crate::processing::due_dates(opts).await,
         "queue" => crate::processing::work_queue(opts).await,
+        "report" => crate::reports::bieu06(opts).await,
         "submit" => submit(opts).await,
         "lookup" => lookup(opts).await,
         "tracking" => tracking(opts).await,

@@ -94,9 +94,12 @@ pub struct BenchArgs {
     /// Concurrent connections (closed loop).
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// Dossiers loaded before the queue workload.
+    /// Dossiers loaded before the queue workload (generated for the report workload).
     #[arg(long, default_value_t = 1_000_000)]
     pub dossiers: usize,
+    /// Reuse a data dir already filled by `demo generate` for the report workload.
+    #[arg(long)]
+    pub reuse_data_dir: Option<PathBuf>,
 }
 
 /// Options of `serve`.
@@ -338,6 +341,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 concurrency: args.concurrency.max(1),
                 database_url: cli.database_url.clone(),
                 dossiers: args.dossiers,
+                data_dir: args.reuse_data_dir,
             };
             let names: Vec<&str> = if args.workload == "all" {
                 lienthong_bench::WORKLOADS.to_vec()

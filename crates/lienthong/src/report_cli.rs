@@ -33,6 +33,13 @@ pub enum DemoCommand {
 pub enum ReportCommand {
     /// Recompute every report aggregate from the raw dossiers and compare (exit 2 on a mismatch).
     Verify,
+    /// Time the aggregate upkeep of `count` transitions on stored dossiers, in a transaction
+    /// that is rolled back (nothing changes).
+    Upkeep {
+        /// Transitions to time.
+        #[arg(long, default_value_t = 20_000)]
+        count: usize,
+    },
     /// Print Biểu 06 as JSON.
     Bieu06 {
         /// First day (YYYY-MM-DD).
@@ -141,6 +148,18 @@ pub async fn report(app: &App, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        ReportCommand::Upkeep { count } => {
+            let (n, spent) = reports::facts::upkeep_cost(app, count.clamp(1, 1_000_000))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            #[expect(clippy::cast_precision_loss, reason = "a mean for display")]
+            let mean_us = spent.as_secs_f64() * 1e6 / (n.max(1) as f64);
+            println!(
+                "{}",
+                serde_json::json!({"transitions": n, "mean_us": (mean_us * 10.0).round() / 10.0})
+            );
+            Ok(ExitCode::SUCCESS)
         }
         ReportCommand::Bieu06 {
             from,

@@ -17,7 +17,7 @@ const ROWS_PER_STATEMENT: usize = 100;
 
 /// `(…),(…)` parameter lists. SQLite gets anonymous `?` parameters: its driver looks each
 /// numbered parameter up by name, which costs the square of their number.
-fn placeholders(conn: &AnyConnection, rows: usize, arity: usize) -> String {
+pub(crate) fn placeholders(conn: &AnyConnection, rows: usize, arity: usize) -> String {
     let anonymous = conn.backend_name() == "SQLite";
     (0..rows)
         .map(|r| {

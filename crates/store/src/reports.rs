@@ -27,12 +27,9 @@ fn columns() -> String {
         .join(", ")
 }
 
-fn upsert_sql() -> String {
+fn upsert_sql(conn: &AnyConnection, rows: usize) -> String {
     let cols = columns();
-    let params = (5..5 + MEASURES)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let params = crate::bulk::placeholders(conn, rows, 4 + MEASURES);
     let sets = Measure::ALL
         .iter()
         .map(|m| format!("{c} = report_counts.{c} + excluded.{c}", c = m.column()))
@@ -40,23 +37,33 @@ fn upsert_sql() -> String {
         .join(", ");
     format!(
         "INSERT INTO report_counts (grain, bucket, agency_code, procedure_code, {cols}) \
-         VALUES ($1,$2,$3,$4,{params}) ON CONFLICT (grain, bucket, agency_code, procedure_code) \
+         VALUES {params} ON CONFLICT (grain, bucket, agency_code, procedure_code) \
          DO UPDATE SET {sets}"
     )
 }
 
 /// Adds `counts` to the row `key` (creating it at zero first).
 pub async fn add(conn: &mut AnyConnection, key: &Key, counts: &Counts) -> Result<()> {
-    let sql = upsert_sql();
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(key.grain)
-        .bind(key.bucket)
-        .bind(&key.agency_code)
-        .bind(&key.procedure_code);
-    for v in counts {
-        q = q.bind(*v);
+    add_many(conn, &[(key, counts)]).await
+}
+
+/// Adds each row's counts, several rows per statement; the keys must be distinct.
+pub async fn add_many(conn: &mut AnyConnection, rows: &[(&Key, &Counts)]) -> Result<()> {
+    for chunk in rows.chunks(50) {
+        let sql = upsert_sql(conn, chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (key, counts) in chunk {
+            q = q
+                .bind(key.grain)
+                .bind(key.bucket)
+                .bind(&key.agency_code)
+                .bind(&key.procedure_code);
+            for v in *counts {
+                q = q.bind(*v);
+            }
+        }
+        q.execute(&mut *conn).await?;
     }
-    q.execute(&mut *conn).await?;
     Ok(())
 }
 

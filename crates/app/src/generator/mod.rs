@@ -83,6 +83,7 @@ impl Sink {
         };
         let mut keys: Vec<AggKey> = self.pending.keys().filter(|k| closed(k)).copied().collect();
         keys.sort();
+        let mut rows = Vec::with_capacity(keys.len());
         for k in keys {
             let Some(c) = self.pending.remove(&k) else {
                 continue;
@@ -99,9 +100,11 @@ impl Sink {
                 agency_code: agency.clone(),
                 procedure_code: procedure.clone(),
             };
-            rstore::add(conn, &key, &c).await?;
-            self.written += 1;
+            rows.push((key, c));
         }
+        let refs: Vec<(&rstore::Key, &Counts)> = rows.iter().map(|(k, c)| (k, c)).collect();
+        rstore::add_many(conn, &refs).await?;
+        self.written += u64::try_from(rows.len()).unwrap_or(0);
         Ok(())
     }
 }

@@ -77,14 +77,14 @@ impl Buckets {
 
     /// Writes the sums into the aggregates (added to what is there).
     pub async fn write(&self, conn: &mut AnyConnection) -> Result<(), AppError> {
-        let mut keys: Vec<&rstore::Key> = self.rows.keys().collect();
+        let mut rows: Vec<(&rstore::Key, &Counts)> = self
+            .rows
+            .iter()
+            .filter(|(_, c)| c.iter().any(|v| *v != 0))
+            .collect();
         // A stable order keeps concurrent writers on PostgreSQL from deadlocking.
-        keys.sort();
-        for key in keys {
-            if let Some(c) = self.rows.get(key).filter(|c| c.iter().any(|v| *v != 0)) {
-                rstore::add(conn, key, c).await?;
-            }
-        }
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        rstore::add_many(conn, &rows).await?;
         Ok(())
     }
 }
@@ -124,4 +124,41 @@ pub async fn recompute(conn: &mut AnyConnection) -> Result<Buckets, AppError> {
     }
     b.rows.retain(|_, c| c.iter().any(|v| *v != 0));
     Ok(b)
+}
+
+/// Measures the aggregate upkeep of `n` transitions on stored dossiers (an open dossier
+/// resolved now, a finished one rated now) inside one transaction that is rolled back:
+/// returns how many were timed and the total time spent in [`record_change`].
+pub async fn upkeep_cost(
+    app: &crate::App,
+    n: usize,
+) -> Result<(usize, std::time::Duration), AppError> {
+    let rows = {
+        let mut conn = app.db.read().await?;
+        rstore::dossiers_after(conn.as_mut(), "", i64::try_from(n).unwrap_or(i64::MAX)).await?
+    };
+    let now = app.now_us();
+    let mut tx = app.db.write().await?;
+    let conn = tx.conn();
+    let mut spent = std::time::Duration::ZERO;
+    let mut timed = 0;
+    for row in &rows {
+        let before = facts(row);
+        if before.accepted_at.is_none() {
+            continue;
+        }
+        let mut after = before.clone();
+        if after.finished.is_none() {
+            after.finished = Some((now, Outcome::Resolved));
+        } else {
+            after.rating = Some((now, 3));
+        }
+        let started = std::time::Instant::now();
+        record_change(conn, row, &after).await?;
+        spent += started.elapsed();
+        timed += 1;
+    }
+    // Dropping the transaction rolls the measurement back.
+    drop(tx);
+    Ok((timed, spent))
 }
