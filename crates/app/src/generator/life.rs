@@ -36,15 +36,14 @@ pub(crate) struct Proc {
     pub version_id: String,
     pub working_days: f64,
     pub online_mode: OnlineMode,
-    /// Fixed receiving agency; `None` for procedures of every commune.
-    pub agency: Option<Desk>,
+    /// The agencies that receive it (one is picked per dossier).
+    pub desks: Vec<Desk>,
     pub weight: u32,
 }
 
 /// Everything the lives are generated from.
 pub(crate) struct World {
     pub procedures: Vec<Proc>,
-    pub communes: Vec<Desk>,
     pub departments: Vec<String>,
     pub calendar: WorkCalendar,
     pub hours: OfficeHours,
@@ -131,10 +130,7 @@ pub(crate) fn live(
     seq: &mut dyn FnMut(&str, jiff::civil::Date) -> i64,
 ) -> Option<Life> {
     let p = w.pick_procedure(rng)?;
-    let desk = match &p.agency {
-        Some(d) => d.clone(),
-        None => rng.pick(&w.communes)?.clone(),
-    };
+    let desk = rng.pick(&p.desks)?.clone();
     let online_share = match p.online_mode {
         OnlineMode::Full => 0.7,
         OnlineMode::Partial => 0.45,

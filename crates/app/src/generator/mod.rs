@@ -124,13 +124,20 @@ async fn world(app: &App, first_year: i16) -> Result<(World, Sink), AppError> {
         pending: HashMap::new(),
         written: 0,
     };
-    let desk = |code: &str, version_id: &str, sink: &mut Sink| Desk {
-        index: u32::try_from(sink.agencies.len()).unwrap_or(u32::MAX),
-        code: {
-            sink.agencies.push(code.to_owned());
-            code.to_owned()
-        },
-        version_id: version_id.to_owned(),
+    // One index per agency code, however many procedures it serves.
+    let desk = |code: &str, version_id: &str, sink: &mut Sink| {
+        let index = match sink.agencies.iter().position(|a| a == code) {
+            Some(i) => i,
+            None => {
+                sink.agencies.push(code.to_owned());
+                sink.agencies.len() - 1
+            }
+        };
+        Desk {
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            code: code.to_owned(),
+            version_id: version_id.to_owned(),
+        }
     };
     let communes: Vec<Desk> = agencies
         .iter()
@@ -148,15 +155,18 @@ async fn world(app: &App, first_year: i16) -> Result<(World, Sink), AppError> {
             .await?
             .procedure
             .clone();
-        let fixed = p.agency_codes.iter().find(|c| !c.starts_with('{'));
-        let agency = match fixed {
-            Some(code) => match agencies.iter().find(|a| &a.code == code) {
-                Some(a) => Some(desk(&a.code, &a.id, &mut sink)),
-                None => continue,
-            },
-            None if communes.is_empty() => continue,
-            None => None,
-        };
+        // The agencies named by the procedure ("{communes}" or a list: every commune).
+        let mut desks: Vec<Desk> = Vec::new();
+        for code in &p.agency_codes {
+            if code.starts_with('{') {
+                desks.extend(communes.iter().cloned());
+            } else if let Some(a) = agencies.iter().find(|a| &a.code == code) {
+                desks.push(desk(&a.code, &a.id, &mut sink));
+            }
+        }
+        if desks.is_empty() {
+            continue;
+        }
         let index = u32::try_from(sink.procedures.len()).unwrap_or(u32::MAX);
         sink.procedures.push(p.code.clone());
         procedures.push(Proc {
@@ -165,7 +175,7 @@ async fn world(app: &App, first_year: i16) -> Result<(World, Sink), AppError> {
             version_id: v.id.clone(),
             working_days: p.processing_time.as_days(),
             online_mode: p.online_mode,
-            agency,
+            desks,
             weight: if p.level == ProcedureLevel::Commune {
                 40
             } else {
@@ -194,7 +204,6 @@ async fn world(app: &App, first_year: i16) -> Result<(World, Sink), AppError> {
     Ok((
         World {
             procedures,
-            communes,
             departments,
             calendar,
             hours: lienthong_domain::calendar::OfficeHours::default(),
