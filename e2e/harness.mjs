@@ -1,5 +1,5 @@
 // Starts lienthong on a fresh data directory and Debian's Chromium for the browser tests.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -10,9 +10,15 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 export const axeSource = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
-export async function startServer() {
+/// Starts the server; with `history`, first writes that many dossiers of generated history.
+export async function startServer({ history = 0 } = {}) {
   const bin = process.env.E2E_SERVER_BIN ?? join(here, '../target/debug/lienthong');
   const dir = mkdtempSync(join(tmpdir(), 'lienthong-e2e-'));
+  if (history > 0) {
+    const gen = spawnSync(bin, ['--data-dir', dir, 'demo', 'generate', '--dossiers', String(history), '--seed', '1', '--years', '2'],
+      { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (gen.status !== 0) throw new Error(`demo generate exited with ${gen.status}`);
+  }
   const child = spawn(bin, ['--data-dir', dir, 'serve', '--demo', '--listen', '127.0.0.1:0'], {
     env: { ...process.env, LIENTHONG_LOG_FORMAT: 'json', LIENTHONG_LOGIN_PER_MINUTE: '1000' },
     stdio: ['ignore', 'ignore', 'pipe'],
