@@ -236,7 +236,11 @@ fn lay_out(n: &Notice) -> Pages {
         size: 9.5,
         cx: right_cx,
         y: 85.0,
-        s: format!("{}, ngày {day:02} tháng {month:02} năm {year}", n.place),
+        s: if n.place.is_empty() {
+            format!("Ngày {day:02} tháng {month:02} năm {year}")
+        } else {
+            format!("{}, ngày {day:02} tháng {month:02} năm {year}", n.place)
+        },
     });
     p.ops().extend(head);
     p.y = y.max(100.0) + 24.0;
@@ -252,7 +256,9 @@ fn lay_out(n: &Notice) -> Pages {
         p.y += 17.0;
     }
     if let Some(sub) = &n.subtitle {
-        for line in wrap(sub, 10.0, p.width()) {
+        let width = p.width();
+        let lines: Vec<String> = sub.lines().flat_map(|l| wrap(l, 10.0, width)).collect();
+        for line in lines {
             let (cx, yy) = (w / 2.0, p.y);
             p.ops().push(Op::Centred {
                 bold: false,
