@@ -7,12 +7,16 @@
 //! so that figures taken on a noisy shared machine stay comparable as ratios.
 
 mod client;
+mod guard;
+mod mixed;
+mod open_loop;
 mod processing;
 mod report;
 mod reports;
 mod server;
 mod workloads;
 
+pub use guard::{MAX_DURATION_SECS, check_options, is_loopback_url};
 pub use report::Report;
 pub use server::{ServerHandle, start_server};
 pub use workloads::{Options, WORKLOADS, run_workload};

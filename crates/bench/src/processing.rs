@@ -13,7 +13,7 @@ use crate::{
 /// Each connection sends its own sequence of requests once, in order (until the time is up).
 /// Returns the latencies of the requests sent after the warm-up, the errors, and the
 /// measured seconds.
-async fn sequences(
+pub(crate) async fn sequences(
     addr: &str,
     seqs: Vec<Vec<Vec<u8>>>,
     warmup: Duration,

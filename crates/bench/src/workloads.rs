@@ -26,6 +26,7 @@ pub const WORKLOADS: &[&str] = &[
     "due",
     "queue",
     "report",
+    "mixed",
 ];
 
 /// How to run a workload.
@@ -47,6 +48,10 @@ pub struct Options {
     pub dossiers: usize,
     /// An existing data dir with generated history for the report workload.
     pub data_dir: Option<PathBuf>,
+    /// Open loop at this many requests per second (closed loop when `None`).
+    pub rate: Option<f64>,
+    /// Allow a `url` that is not a loopback address.
+    pub i_know: bool,
 }
 
 pub(crate) struct Target {
@@ -264,7 +269,7 @@ pub(crate) async fn token(addr: &str, user: &str) -> Result<String, BenchError> 
 const LLTP: &str = r#"{"procedure_code":"2.000488","agency_code":"000.00.04.H13","answers":{"applicant_name":"Nguyễn Văn An","applicant_cccd":"092085001234","applicant_phone":"0912345671","applicant_address":{"province_code":"92","commune_code":"31135","detail":"12 Hòa Bình"},"form_number":"1","birth_place":"Cần Thơ","purpose":"Xin việc"}}"#;
 
 /// A submission of procedure 2.000488 with a 100 KB PDF and a small one.
-fn submission(addr: &str, token: &str) -> Vec<u8> {
+pub(crate) fn submission(addr: &str, token: &str) -> Vec<u8> {
     let boundary = "lienthong-bench";
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.resize(100 * 1024, b' ');
@@ -325,14 +330,34 @@ pub(crate) async fn measured(
     )
     .await?;
     let ceiling = ceiling_samples.len() as f64 / secs;
-    let (samples, errors, secs) = closed_loop_many(
-        &t.addr,
-        requests,
-        opts.concurrency,
-        opts.warmup,
-        opts.duration,
-    )
-    .await?;
+    let mut extra = extra;
+    let (samples, errors, secs) = match opts.rate {
+        Some(rate) => {
+            let run = crate::open_loop::open_loop_many(
+                &t.addr,
+                requests,
+                rate,
+                opts.concurrency,
+                opts.warmup,
+                opts.duration,
+            )
+            .await?;
+            extra.insert("mode".into(), "open".into());
+            extra.insert("rate".into(), rate.into());
+            extra.insert("offered".into(), run.offered.into());
+            (run.samples, run.errors, run.secs)
+        }
+        None => {
+            closed_loop_many(
+                &t.addr,
+                requests,
+                opts.concurrency,
+                opts.warmup,
+                opts.duration,
+            )
+            .await?
+        }
+    };
     let mut r = report(name, &t.engine, opts.concurrency, &samples, errors, secs);
     r.rss_mb_before = rss_before;
     r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
@@ -510,11 +535,13 @@ async fn search(opts: &Options) -> Result<Report, BenchError> {
 
 /// Runs one workload by name.
 pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchError> {
+    crate::guard::check_options(opts)?;
     match name {
         "transitions" => crate::processing::transitions(opts).await,
         "due" => crate::processing::due_dates(opts).await,
         "queue" => crate::processing::work_queue(opts).await,
         "report" => crate::reports::bieu06(opts).await,
+        "mixed" => crate::mixed::mixed(opts).await,
         "submit" => submit(opts).await,
         "lookup" => lookup(opts).await,
         "tracking" => tracking(opts).await,

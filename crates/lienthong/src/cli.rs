@@ -100,6 +100,12 @@ pub struct BenchArgs {
     /// Reuse a data dir already filled by `demo generate` for the report workload.
     #[arg(long)]
     pub reuse_data_dir: Option<PathBuf>,
+    /// Open loop: requests per second at a fixed arrival rate (default: closed loop).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Allow `--url` to name a machine other than this one.
+    #[arg(long)]
+    pub i_know: bool,
 }
 
 /// Options of `serve`.
@@ -342,7 +348,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database_url: cli.database_url.clone(),
                 dossiers: args.dossiers,
                 data_dir: args.reuse_data_dir,
+                rate: args.rate,
+                i_know: args.i_know,
             };
+            lienthong_bench::check_options(&opts)?;
             let names: Vec<&str> = if args.workload == "all" {
                 lienthong_bench::WORKLOADS.to_vec()
             } else {
