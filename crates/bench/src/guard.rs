@@ -67,6 +67,7 @@ mod tests {
             data_dir: None,
             rate: None,
             i_know: false,
+            group_commit: true,
         }
     }
 

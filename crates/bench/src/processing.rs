@@ -175,7 +175,14 @@ pub(crate) async fn work_queue(opts: &Options) -> Result<Report, BenchError> {
         ));
     }
     let dir = fresh_dir("queue")?;
-    let server = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+    let server = start_server(
+        &opts.exe,
+        &dir,
+        true,
+        opts.database_url.as_deref(),
+        opts.group_commit,
+    )
+    .await?;
     let addr = server.addr.clone();
     let citizen = token(&addr, "citizen1").await?;
     let desk = format!("Bearer {}", token(&addr, "reception@000.00.04.H13").await?);

@@ -68,7 +68,7 @@ pub(crate) async fn bieu06(opts: &Options) -> Result<Report, BenchError> {
     };
     let upkeep = cli_json(&opts.exe, &dir, &["report", "upkeep", "--count", "20000"]).await?;
     extra.insert("aggregate_upkeep_per_transition".into(), upkeep);
-    let server = start_server(&opts.exe, &dir, true, None).await?;
+    let server = start_server(&opts.exe, &dir, true, None, opts.group_commit).await?;
     let addr = server.addr.clone();
     let admin = format!("Bearer {}", token(&addr, "admin@000.00.00.H13").await?);
     // The server's today, from the default period of the public statistics.

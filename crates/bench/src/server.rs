@@ -61,6 +61,7 @@ pub async fn start_server(
     data_dir: &Path,
     demo: bool,
     database_url: Option<&str>,
+    group_commit: bool,
 ) -> Result<ServerHandle, BenchError> {
     let mut cmd = Command::new(exe);
     cmd.arg("--data-dir")
@@ -75,6 +76,10 @@ pub async fn start_server(
     cmd.env("LIENTHONG_LOG_FORMAT", "json")
         .env("LIENTHONG_LOG_LEVEL", "warn,lienthong=info")
         .env("LIENTHONG_LOGIN_PER_MINUTE", "1000000")
+        .env(
+            "LIENTHONG_SQLITE_GROUP_COMMIT",
+            if group_commit { "true" } else { "false" },
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true);

@@ -52,6 +52,8 @@ pub struct Options {
     pub rate: Option<f64>,
     /// Allow a `url` that is not a loopback address.
     pub i_know: bool,
+    /// SQLite group commit in the started server.
+    pub group_commit: bool,
 }
 
 pub(crate) struct Target {
@@ -73,7 +75,14 @@ pub(crate) async fn target(opts: &Options, tag: &str) -> Result<Target, BenchErr
         });
     }
     let dir = fresh_dir(tag)?;
-    let server = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+    let server = start_server(
+        &opts.exe,
+        &dir,
+        true,
+        opts.database_url.as_deref(),
+        opts.group_commit,
+    )
+    .await?;
     let engine = if opts
         .database_url
         .as_deref()
@@ -199,7 +208,14 @@ async fn http_workload(opts: &Options, name: &str, path: &str) -> Result<Report,
 /// data dir again (warm), plus idle memory after start.
 async fn startup(opts: &Options) -> Result<Report, BenchError> {
     let dir = fresh_dir("startup")?;
-    let fresh = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+    let fresh = start_server(
+        &opts.exe,
+        &dir,
+        true,
+        opts.database_url.as_deref(),
+        opts.group_commit,
+    )
+    .await?;
     let fresh_ms = fresh.startup.as_secs_f64() * 1000.0;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_fresh = fresh.rss_mb();
@@ -207,7 +223,14 @@ async fn startup(opts: &Options) -> Result<Report, BenchError> {
     let mut warm_ms = Vec::new();
     let mut idle = None;
     for _ in 0..5 {
-        let warm = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+        let warm = start_server(
+            &opts.exe,
+            &dir,
+            true,
+            opts.database_url.as_deref(),
+            opts.group_commit,
+        )
+        .await?;
         warm_ms.push(warm.startup.as_secs_f64() * 1000.0);
         tokio::time::sleep(Duration::from_millis(500)).await;
         idle = warm.rss_mb();
@@ -504,7 +527,14 @@ async fn search(opts: &Options) -> Result<Report, BenchError> {
         if !status.success() {
             return Err(BenchError::Server("catalog import failed".into()));
         }
-        let server = start_server(&opts.exe, &dir, true, opts.database_url.as_deref()).await?;
+        let server = start_server(
+            &opts.exe,
+            &dir,
+            true,
+            opts.database_url.as_deref(),
+            opts.group_commit,
+        )
+        .await?;
         (
             Target {
                 addr: server.addr.clone(),

@@ -106,6 +106,9 @@ pub struct BenchArgs {
     /// Allow `--url` to name a machine other than this one.
     #[arg(long)]
     pub i_know: bool,
+    /// Start the server with SQLite group commit off (one fsync per write transaction).
+    #[arg(long)]
+    pub no_group_commit: bool,
 }
 
 /// Options of `serve`.
@@ -259,7 +262,7 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
             config.data_dir.display()
         )
     })?;
-    let db = Db::connect(&config.database_url())
+    let db = Db::connect_with(&config.database_url(), config.sqlite_group_commit)
         .await
         .context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
@@ -350,6 +353,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data_dir: args.reuse_data_dir,
                 rate: args.rate,
                 i_know: args.i_know,
+                group_commit: !args.no_group_commit,
             };
             lienthong_bench::check_options(&opts)?;
             let names: Vec<&str> = if args.workload == "all" {

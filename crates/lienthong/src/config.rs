@@ -55,6 +55,9 @@ pub struct Config {
     pub request_timeout_seconds: u64,
     /// Time allowed to in-flight requests on shutdown, in seconds.
     pub shutdown_grace_seconds: u64,
+    /// SQLite: concurrent writers share one transaction and one fsync (each is answered only
+    /// once the batch is durable).
+    pub sqlite_group_commit: bool,
 }
 
 /// Log output format.
@@ -91,6 +94,7 @@ impl Default for Config {
             max_dossier_mb: 100,
             request_timeout_seconds: 300,
             shutdown_grace_seconds: 20,
+            sqlite_group_commit: true,
         }
     }
 }
@@ -151,6 +155,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("max_dossier_mb", "a whole number of MiB"),
     ("request_timeout_seconds", "a whole number of seconds"),
     ("shutdown_grace_seconds", "a whole number of seconds"),
+    ("sqlite_group_commit", "true or false"),
 ];
 
 fn describe(e: &figment::Error) -> String {

@@ -30,6 +30,8 @@ pub struct Db {
     pool: AnyPool,
     engine: Engine,
     write_gate: Option<Arc<Semaphore>>,
+    /// SQLite with group commit: concurrent writers share one transaction per fsync.
+    group: Option<Arc<crate::group::Writer>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -39,6 +41,12 @@ impl Db {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`). A SQLite file
     /// is created if missing and opened in WAL mode with `synchronous=FULL` and foreign keys on.
     pub async fn connect(url: &str) -> Result<Db> {
+        Self::connect_with(url, true).await
+    }
+
+    /// As [`Db::connect`]; on SQLite, `group_commit` lets concurrent writers share one
+    /// transaction and one fsync (each writer still answered only after the commit).
+    pub async fn connect_with(url: &str, group_commit: bool) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("sqlite:") {
             Engine::Sqlite
@@ -85,11 +93,14 @@ impl Db {
                     .await?
             }
         };
-        let write_gate = (engine == Engine::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        let sqlite = engine == Engine::Sqlite;
+        let write_gate = (sqlite && !group_commit).then(|| Arc::new(Semaphore::new(1)));
+        let group = (sqlite && group_commit).then(|| Arc::new(crate::group::Writer::default()));
         Ok(Db {
             pool,
             engine,
             write_gate,
+            group,
         })
     }
 
@@ -126,6 +137,11 @@ impl Db {
     /// Starts the one transaction of a use case. On SQLite the transaction takes the write
     /// lock at once (`BEGIN IMMEDIATE`) so that a read-then-write never fails half-way.
     pub async fn write(&self) -> Result<WriteTx> {
+        if let Some(group) = &self.group {
+            return Ok(WriteTx {
+                inner: Inner::Grouped(group.join(&self.pool).await?),
+            });
+        }
         let permit = match &self.write_gate {
             Some(gate) => Some(
                 gate.clone()
@@ -140,8 +156,20 @@ impl Db {
             Engine::Postgres => self.pool.begin().await?,
         };
         Ok(WriteTx {
-            tx,
-            _permit: permit,
+            inner: Inner::Plain {
+                tx,
+                _permit: permit,
+            },
+        })
+    }
+
+    /// Under group commit: (batches committed, writers they committed) since start.
+    pub fn group_commits(&self) -> Option<(u64, u64)> {
+        self.group.as_ref().map(|g| {
+            (
+                g.batches.load(std::sync::atomic::Ordering::Relaxed),
+                g.committed.load(std::sync::atomic::Ordering::Relaxed),
+            )
         })
     }
 
@@ -151,21 +179,40 @@ impl Db {
     }
 }
 
-/// The write transaction of one use case. Dropping it without [`WriteTx::commit`] rolls back.
+/// The write transaction of one use case. Dropping it without [`WriteTx::commit`] rolls back
+/// its work (and only its work, under group commit).
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _permit: Option<OwnedSemaphorePermit>,
+    inner: Inner,
+}
+
+enum Inner {
+    Plain {
+        tx: Transaction<'static, Any>,
+        _permit: Option<OwnedSemaphorePermit>,
+    },
+    Grouped(crate::group::Member),
 }
 
 impl WriteTx {
     /// The connection inside the transaction.
     pub fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        match &mut self.inner {
+            Inner::Plain { tx, .. } => tx,
+            // A member holds its connection until `commit` or drop consumes it.
+            Inner::Grouped(m) => match m.conn() {
+                Some(c) => c,
+                None => unreachable!("a write transaction without its connection"),
+            },
+        }
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction; under group commit, returns once the batch holding it is
+    /// durable.
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
+        match self.inner {
+            Inner::Plain { tx, .. } => tx.commit().await?,
+            Inner::Grouped(m) => m.commit().await?,
+        }
         Ok(())
     }
 }

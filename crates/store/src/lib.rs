@@ -13,6 +13,7 @@ pub mod catalog;
 mod db;
 pub mod dossiers;
 mod error;
+mod group;
 pub mod notifications;
 pub mod org;
 pub mod processing;

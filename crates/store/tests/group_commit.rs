@@ -1,0 +1,87 @@
+//! Group commit on SQLite: concurrent writers share fsyncs, a failing writer loses only its
+//! own work, and everything acknowledged is there after the database is reopened.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use lienthong_store::Db;
+
+async fn open(path: &std::path::Path, group: bool) -> Db {
+    let db = Db::connect_with(&format!("sqlite://{}", path.display()), group)
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+async fn writers(db: &Db, n: usize) -> Vec<Result<(), String>> {
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.write().await.map_err(|e| e.to_string())?;
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+                .bind(format!("k{i}"))
+                .bind("v")
+                .execute(tx.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            if i % 7 == 3 {
+                // A duplicate key: this writer fails and drops its transaction.
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'again')")
+                    .bind(format!("k{i}"))
+                    .execute(tx.conn())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            if i % 11 == 5 {
+                // Gives up without committing.
+                return Err("abandoned".to_owned());
+            }
+            tx.commit().await.map_err(|e| e.to_string())
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_share_commits_and_failures_stay_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let db = open(&path, true).await;
+    let results = writers(&db, 400).await;
+    let acknowledged: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(i, _)| i)
+        .collect();
+    let failed = results.len() - acknowledged.len();
+    assert!(failed > 40, "{failed}");
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.is_ok(), i % 7 != 3 && i % 11 != 5, "writer {i}: {r:?}");
+    }
+    let (batches, committed) = db.group_commits().unwrap();
+    assert_eq!(committed, acknowledged.len() as u64);
+    assert!(
+        batches < committed,
+        "{batches} batches for {committed} writers: no grouping"
+    );
+    db.close().await;
+    // Reopened: exactly the acknowledged writers' rows.
+    let db = open(&path, false).await;
+    let mut conn = db.read().await.unwrap();
+    let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM settings WHERE key LIKE 'k%'")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    let mut got: Vec<usize> = keys.iter().map(|k| k[1..].parse().unwrap()).collect();
+    got.sort_unstable();
+    assert_eq!(got, acknowledged);
+    assert!(
+        db.group_commits().is_none(),
+        "group commit is off when asked"
+    );
+}
