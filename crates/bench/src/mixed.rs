@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Requests per connection (one in ten a transition on a dossier of its own).
-const PER_CONNECTION: usize = 400;
+const PER_CONNECTION: usize = 1_000;
 
 /// W7: the mixed load.
 pub(crate) async fn mixed(opts: &Options) -> Result<Report, BenchError> {
