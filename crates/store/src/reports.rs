@@ -94,6 +94,19 @@ pub async fn sums(
     hi: i64,
     agencies: &[String],
 ) -> Result<Vec<(String, String, Counts)>> {
+    sums_by(conn, grain, lo, hi, agencies, true).await
+}
+
+/// As [`sums`]; without `by_pair`, one row summed over every agency and procedure (with
+/// empty codes; no row when nothing matches).
+pub async fn sums_by(
+    conn: &mut AnyConnection,
+    grain: i64,
+    lo: i64,
+    hi: i64,
+    agencies: &[String],
+    by_pair: bool,
+) -> Result<Vec<(String, String, Counts)>> {
     let sums = Measure::ALL
         .iter()
         .map(|m| format!("CAST(SUM({}) AS BIGINT)", m.column()))
@@ -108,10 +121,17 @@ pub async fn sums(
             .join(",");
         format!(" AND agency_code IN ({marks})")
     };
+    let (keys, group) = if by_pair {
+        (
+            "agency_code, procedure_code",
+            " GROUP BY agency_code, procedure_code",
+        )
+    } else {
+        ("'' AS agency_code, '' AS procedure_code", "")
+    };
     let sql = format!(
-        "SELECT agency_code, procedure_code, {sums} FROM report_counts \
-         WHERE grain = $1 AND bucket >= $2 AND bucket <= $3{filter} \
-         GROUP BY agency_code, procedure_code"
+        "SELECT {keys}, {sums} FROM report_counts \
+         WHERE grain = $1 AND bucket >= $2 AND bucket <= $3{filter}{group}"
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(grain)

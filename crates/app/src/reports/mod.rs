@@ -102,6 +102,33 @@ pub(crate) async fn pair_sums(
     period: &Period,
     agencies: &[String],
 ) -> Result<PairSums, AppError> {
+    read_sums(app, period, agencies, true).await
+}
+
+/// The totals of Biểu 06 for `agency` and everything under it (the province when `None`):
+/// one summed row per range read, for trends over many periods.
+pub async fn totals(
+    app: &App,
+    audience: Audience<'_>,
+    period: &Period,
+    agency: Option<&str>,
+) -> Result<Bieu06, AppError> {
+    let (_, scope) = scoped(app, audience, agency).await?;
+    let by_pair = scope.agencies.len() > 200;
+    let sums = read_sums(app, period, &scope.agencies, by_pair).await?;
+    let mut out = Bieu06::default();
+    for (before, within) in sums.values() {
+        out.add(&Bieu06::from_sums(before, within));
+    }
+    Ok(out)
+}
+
+async fn read_sums(
+    app: &App,
+    period: &Period,
+    agencies: &[String],
+    by_pair: bool,
+) -> Result<PairSums, AppError> {
     let mut out: PairSums = HashMap::new();
     let mut conn = app.db.read().await?;
     let parts = [
@@ -112,12 +139,13 @@ pub(crate) async fn pair_sums(
     let filter: &[String] = if agencies.len() > 200 { &[] } else { agencies };
     for (part, ranges) in parts {
         for (grain, lo, hi) in ranges {
-            let rows = rstore::sums(
+            let rows = rstore::sums_by(
                 &mut conn,
                 i64::from(grain.code()),
                 i64::from(lo),
                 i64::from(hi),
                 filter,
+                by_pair || filter.is_empty(),
             )
             .await?;
             for (agency, procedure, c) in rows {

@@ -206,8 +206,8 @@ async fn trend(
         }
         let last = first.last_of_month().min(p.to);
         if let Ok(m) = Period::new(first.max(p.from), last) {
-            let r = reports::bieu06(&state.app, audience, &m, GroupBy::Agency, agency).await?;
-            months.push((first.strftime("%m/%Y").to_string(), r.totals));
+            let totals = reports::totals(&state.app, audience, &m, agency).await?;
+            months.push((first.strftime("%m/%Y").to_string(), totals));
         }
         let Ok(prev) = first.yesterday() else { break };
         first = prev.first_of_month();
