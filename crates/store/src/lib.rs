@@ -14,6 +14,7 @@ mod db;
 pub mod dossiers;
 mod error;
 mod group;
+pub mod maintenance;
 pub mod notifications;
 pub mod org;
 pub mod processing;

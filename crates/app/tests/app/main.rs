@@ -211,6 +211,7 @@ fn delivered(maildir: &std::path::Path) -> Vec<String> {
 }
 
 mod applications;
+mod backups;
 mod identity;
 mod notifications;
 mod organisation;

@@ -18,6 +18,8 @@ pub enum Engine {
 pub struct TestApp {
     pub app: App,
     pub clock: ManualClock,
+    /// The database URL.
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -86,6 +88,7 @@ impl TestApp {
         Some(TestApp {
             app,
             clock,
+            url,
             _dir: dir,
         })
     }
