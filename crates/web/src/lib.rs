@@ -18,7 +18,7 @@ mod state;
 
 pub use permissions::{Permission, ROUTES, RouteSpec};
 pub use problem::Problem;
-pub use state::{AppState, WebSettings};
+pub use state::{AppState, SharedState, WebSettings};
 
 use axum::{Router, extract::DefaultBodyLimit};
 use tower_http::{
