@@ -2,14 +2,11 @@
 //! searches, public tracking), 20% submissions with a 100 KB attachment, 10% transitions
 //! (a desk accepting a dossier) — each connection following its own sequence.
 
-use std::time::Duration;
-
 use crate::{
     BenchError, Report,
     client::{get, get_with, with_body},
-    processing::sequences,
-    server::ServerHandle,
-    workloads::{Options, closed_loop, report, seed_dossiers, submission, target, token},
+    processing::measured_sequences,
+    workloads::{Options, seed_dossiers, submission, target, token},
 };
 
 /// Requests per connection (one in ten a transition on a dossier of its own).
@@ -75,37 +72,14 @@ pub(crate) async fn mixed(opts: &Options) -> Result<Report, BenchError> {
         }
         seqs.push(seq);
     }
-    let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);
-    let (ceiling_samples, _, csecs) = closed_loop(
-        &t.addr,
-        get(&t.addr, "/healthz"),
-        opts.concurrency,
-        opts.warmup,
-        opts.duration,
-    )
-    .await?;
-    let ceiling = ceiling_samples.len() as f64 / csecs;
-    let (samples, errors, secs) =
-        sequences(&t.addr, seqs, Duration::from_millis(500), opts.duration).await?;
-    let mut r = report("mixed", &t.engine, conns, &samples, errors, secs);
-    r.rss_mb_before = rss_before;
-    r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
-    r.ceiling_throughput = ceiling;
-    r.ratio = if ceiling > 0.0 {
-        r.throughput / ceiling
-    } else {
-        0.0
-    };
-    r.extra.insert(
+    let mut extra = serde_json::Map::new();
+    extra.insert(
         "mix".into(),
         "70% reads (lookup 40, search 20, tracking 10), 20% submissions, 10% accept".into(),
     );
-    r.extra.insert(
+    extra.insert(
         "dossiers_seeded".into(),
         (readable.len() + to_accept.len()).into(),
     );
-    if let Some(s) = t.server {
-        s.stop().await;
-    }
-    Ok(r)
+    measured_sequences(opts, "mixed", t, seqs, extra).await
 }

@@ -118,6 +118,21 @@ pub(crate) async fn transitions(opts: &Options) -> Result<Report, BenchError> {
             }
         }
     }
+    let mut extra = serde_json::Map::new();
+    extra.insert("dossiers".into(), codes.len().into());
+    measured_sequences(opts, "transitions", t, seqs, extra).await
+}
+
+/// Measures the `/healthz` ceiling, then each connection's own sequence of requests; stops the
+/// server the harness started.
+pub(crate) async fn measured_sequences(
+    opts: &Options,
+    name: &str,
+    t: Target,
+    seqs: Vec<Vec<Vec<u8>>>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<Report, BenchError> {
+    let conns = seqs.len();
     let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);
     let (ceiling_samples, _, csecs) = closed_loop(
         &t.addr,
@@ -130,7 +145,7 @@ pub(crate) async fn transitions(opts: &Options) -> Result<Report, BenchError> {
     let ceiling = ceiling_samples.len() as f64 / csecs;
     let (samples, errors, secs) =
         sequences(&t.addr, seqs, Duration::from_millis(500), opts.duration).await?;
-    let mut r = report("transitions", &t.engine, conns, &samples, errors, secs);
+    let mut r = report(name, &t.engine, conns, &samples, errors, secs);
     r.rss_mb_before = rss_before;
     r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
     r.ceiling_throughput = ceiling;
@@ -139,7 +154,7 @@ pub(crate) async fn transitions(opts: &Options) -> Result<Report, BenchError> {
     } else {
         0.0
     };
-    r.extra.insert("dossiers".into(), codes.len().into());
+    r.extra = extra;
     if let Some(s) = t.server {
         s.stop().await;
     }

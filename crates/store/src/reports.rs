@@ -42,11 +42,6 @@ fn upsert_sql(conn: &AnyConnection, rows: usize) -> String {
     )
 }
 
-/// Adds `counts` to the row `key` (creating it at zero first).
-pub async fn add(conn: &mut AnyConnection, key: &Key, counts: &Counts) -> Result<()> {
-    add_many(conn, &[(key, counts)]).await
-}
-
 /// Adds each row's counts, several rows per statement; the keys must be distinct.
 pub async fn add_many(conn: &mut AnyConnection, rows: &[(&Key, &Counts)]) -> Result<()> {
     for chunk in rows.chunks(50) {
@@ -85,21 +80,10 @@ fn counts(r: &AnyRow, offset: usize) -> Result<Counts> {
     Ok(c)
 }
 
-/// Sums per (agency, procedure) over the buckets `lo..=hi` of `grain`, for the given agencies
-/// (all when `agencies` is empty).
+/// Sums over the buckets `lo..=hi` of `grain` for the given agencies (all when `agencies` is
+/// empty): per (agency, procedure) with `by_pair`, else one row summed over all of them (with
+/// empty codes).
 pub async fn sums(
-    conn: &mut AnyConnection,
-    grain: i64,
-    lo: i64,
-    hi: i64,
-    agencies: &[String],
-) -> Result<Vec<(String, String, Counts)>> {
-    sums_by(conn, grain, lo, hi, agencies, true).await
-}
-
-/// As [`sums`]; without `by_pair`, one row summed over every agency and procedure (with
-/// empty codes; no row when nothing matches).
-pub async fn sums_by(
     conn: &mut AnyConnection,
     grain: i64,
     lo: i64,

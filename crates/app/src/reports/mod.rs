@@ -105,20 +105,26 @@ pub(crate) async fn pair_sums(
     read_sums(app, period, agencies, true).await
 }
 
-/// The totals of Biểu 06 for `agency` and everything under it (the province when `None`):
-/// one summed row per range read, for trends over many periods.
+/// The totals of Biểu 06 for `agency` and everything under it (the province when `None`) for
+/// each period: the scope is read and authorized once, one summed row per range, for trends.
 pub async fn totals(
     app: &App,
     audience: Audience<'_>,
-    period: &Period,
+    periods: &[Period],
     agency: Option<&str>,
-) -> Result<Bieu06, AppError> {
+) -> Result<Vec<Bieu06>, AppError> {
     let (_, scope) = scoped(app, audience, agency).await?;
     let by_pair = scope.agencies.len() > 200;
-    let sums = read_sums(app, period, &scope.agencies, by_pair).await?;
-    let mut out = Bieu06::default();
-    for (before, within) in sums.values() {
-        out.add(&Bieu06::from_sums(before, within));
+    let mut out = Vec::with_capacity(periods.len());
+    for period in periods {
+        let mut t = Bieu06::default();
+        for (before, within) in read_sums(app, period, &scope.agencies, by_pair)
+            .await?
+            .values()
+        {
+            t.add(&Bieu06::from_sums(before, within));
+        }
+        out.push(t);
     }
     Ok(out)
 }
@@ -139,7 +145,7 @@ async fn read_sums(
     let filter: &[String] = if agencies.len() > 200 { &[] } else { agencies };
     for (part, ranges) in parts {
         for (grain, lo, hi) in ranges {
-            let rows = rstore::sums_by(
+            let rows = rstore::sums(
                 &mut conn,
                 i64::from(grain.code()),
                 i64::from(lo),

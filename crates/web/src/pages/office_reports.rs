@@ -198,7 +198,8 @@ async fn trend(
     p: &Period,
     agency: Option<&str>,
 ) -> Result<Vec<(String, Bieu06)>, AppError> {
-    let mut months = Vec::new();
+    let mut labels = Vec::new();
+    let mut periods = Vec::new();
     let mut first = p.to.first_of_month();
     for _ in 0..12 {
         if first < p.from.first_of_month() {
@@ -206,12 +207,14 @@ async fn trend(
         }
         let last = first.last_of_month().min(p.to);
         if let Ok(m) = Period::new(first.max(p.from), last) {
-            let totals = reports::totals(&state.app, audience, &m, agency).await?;
-            months.push((first.strftime("%m/%Y").to_string(), totals));
+            labels.push(first.strftime("%m/%Y").to_string());
+            periods.push(m);
         }
         let Ok(prev) = first.yesterday() else { break };
         first = prev.first_of_month();
     }
+    let totals = reports::totals(&state.app, audience, &periods, agency).await?;
+    let mut months: Vec<(String, Bieu06)> = labels.into_iter().zip(totals).collect();
     months.reverse();
     Ok(months)
 }
