@@ -1,0 +1,247 @@
+//! Signing and verifying with our own code: PDFs with two signatures, detached CMS, tampering.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod common;
+
+use common::*;
+use lienthong_sign::{
+    cms_build::sign_detached,
+    pades::{PdfSigner, sign_pdf},
+    trust::TrustStore,
+    verify::{Status, verify_detached, verify_pdf},
+};
+
+fn two_signatures(p: &Pki) -> Vec<u8> {
+    let now = now();
+    let pdf = sample_pdf();
+    let once = sign_pdf(
+        &pdf,
+        &PdfSigner {
+            key: &p.person_key,
+            certificate: &p.person,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "Phê duyệt kết quả".into(),
+            location: "Cần Thơ".into(),
+            rect: Some([300.0, 100.0, 500.0, 160.0]),
+        },
+        now,
+        None,
+    )
+    .unwrap();
+    sign_pdf(
+        &once,
+        &PdfSigner {
+            key: &p.seal_key,
+            certificate: &p.seal,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "Đóng dấu cơ quan".into(),
+            location: "Cần Thơ".into(),
+            rect: Some([250.0, 90.0, 330.0, 170.0]),
+        },
+        now,
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_pdf_signed_by_the_leader_then_sealed_verifies_with_both_signatures_valid() {
+    let p = pki();
+    let signed = two_signatures(&p);
+    if let Ok(dir) = std::env::var("LIENTHONG_SIGN_OUT") {
+        std::fs::write(format!("{dir}/two.pdf"), &signed).unwrap();
+        std::fs::write(format!("{dir}/root.pem"), pem(&p.root)).unwrap();
+    }
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert_eq!(r.signatures.len(), 2, "{r:#?}");
+    assert!(r.valid, "{r:#?}");
+    assert_eq!(r.signatures[0].signer, "Nguyễn Thị Lãnh Đạo");
+    assert_eq!(r.signatures[1].signer, "Sở Tư pháp thành phố Cần Thơ");
+    assert_eq!(r.signatures[0].revision, Some(2));
+    assert_eq!(r.signatures[1].revision, Some(3));
+    assert!(!r.signatures[0].covers_whole_document);
+    assert!(r.signatures[1].covers_whole_document);
+    assert_eq!(r.signatures[0].certificate_chain.len(), 3);
+}
+
+#[test]
+fn an_unknown_root_is_untrusted() {
+    let p = pki();
+    let other = pki();
+    let signed = two_signatures(&p);
+    let trust = TrustStore {
+        anchors: vec![other.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert!(!r.valid);
+    assert!(
+        r.signatures
+            .iter()
+            .all(|s| s.status == Status::Untrusted && s.integrity && !s.trusted)
+    );
+}
+
+#[test]
+fn a_byte_changed_in_the_signed_range_makes_it_modified() {
+    let p = pki();
+    let mut signed = two_signatures(&p);
+    let at = signed
+        .windows(7)
+        .position(|w| w == b"/Title ")
+        .unwrap_or(200);
+    signed[at + 8] ^= 0x01;
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert!(!r.valid);
+    assert!(
+        r.signatures.iter().all(|s| s.status == Status::Modified),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn a_revision_appended_after_signing_is_reported_with_its_number() {
+    let p = pki();
+    let mut signed = two_signatures(&p);
+    signed.extend_from_slice(b"1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 0\ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n0\n%%EOF\n");
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    // The appended trailer is unusable, so reading the form may fail; either way it is not valid.
+    match verify_pdf(&signed, &trust, now()) {
+        Ok(r) => {
+            assert!(!r.valid);
+            assert!(
+                r.signatures
+                    .iter()
+                    .any(|s| s.reason_en.contains("revision 4")),
+                "{r:#?}"
+            );
+        }
+        Err(e) => assert!(e.to_string().contains("PDF"), "{e}"),
+    }
+}
+
+#[test]
+fn detached_cms_verifies_and_a_changed_file_does_not() {
+    let p = pki();
+    let data = vec![7u8; 100_000];
+    let sig = sign_detached(
+        &p.seal_key,
+        &p.seal,
+        std::slice::from_ref(&p.ca),
+        &data,
+        now(),
+    )
+    .unwrap();
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_detached(Some(&data), &sig, &trust, now()).unwrap();
+    assert!(r.valid, "{r:#?}");
+    assert_eq!(r.signatures[0].time_source, "signed-attribute");
+    let mut changed = data.clone();
+    changed[5] = 8;
+    let r = verify_detached(Some(&changed), &sig, &trust, now()).unwrap();
+    assert_eq!(r.signatures[0].status, Status::Modified);
+}
+
+#[test]
+fn a_revoked_seal_certificate_is_reported_revoked_with_the_date() {
+    use lienthong_sign::ca::{Revoked, crl};
+    let p = pki();
+    let signed = two_signatures(&p);
+    let revoked_at = now() - DAY;
+    let list = crl(
+        &p.ca,
+        &p.ca_key,
+        &[Revoked {
+            serial: p.seal.tbs_certificate.serial_number.as_bytes().to_vec(),
+            at: revoked_at,
+        }],
+        1,
+        now() - DAY,
+        now() + 7 * DAY,
+    )
+    .unwrap();
+    let root_crl = crl(&p.root, &p.root_key, &[], 1, now() - DAY, now() + 7 * DAY).unwrap();
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        crls: vec![list, root_crl.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert!(!r.valid);
+    assert_eq!(r.signatures[0].status, Status::Valid, "{r:#?}");
+    assert!(r.signatures[0].revocation_checked);
+    assert_eq!(r.signatures[1].status, Status::Revoked);
+    assert!(
+        r.signatures[1].reason_vi.contains("thu hồi"),
+        "{}",
+        r.signatures[1].reason_vi
+    );
+    // A CRL not signed by the issuer is ignored.
+    let forged = crl(&p.ca, &p.root_key, &[], 2, now(), now() + DAY).unwrap();
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        crls: vec![forged, root_crl],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert!(r.valid && !r.signatures[1].revocation_checked, "{r:#?}");
+}
+
+#[test]
+fn a_certificate_expired_at_signing_time_is_reported_with_its_validity() {
+    let p = pki();
+    let old_key = lienthong_sign::keys::SoftwareKey::generate_ec();
+    let old = issue(
+        lienthong_sign::ca::Profile::Person,
+        "Cán bộ cũ",
+        &old_key,
+        Some((&p.ca, &p.ca_key)),
+        now() - 30 * DAY,
+        now() - DAY,
+    );
+    let signed = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &old_key,
+            certificate: &old,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "Phê duyệt".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+        },
+        now(),
+        None,
+    )
+    .unwrap();
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert_eq!(r.signatures[0].status, Status::Expired, "{r:#?}");
+    assert!(
+        r.signatures[0].reason_en.contains("Cán bộ cũ"),
+        "{}",
+        r.signatures[0].reason_en
+    );
+}
