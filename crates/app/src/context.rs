@@ -50,6 +50,8 @@ pub struct App {
     pub workflows: Arc<crate::workflows::WorkflowCache>,
     /// Procedure versions and calendars.
     pub caches: Arc<crate::caches::Caches>,
+    /// Signing keys, certificates and trust settings.
+    pub pki: Arc<crate::signatures::Pki>,
 }
 
 /// Limits on uploaded files.
@@ -84,6 +86,9 @@ impl App {
             auth,
             events: crate::events::EventBus::default(),
             search: Arc::default(),
+            pki: Arc::new(crate::signatures::Pki::new(
+                blob_root.with_file_name("pki-passphrase"),
+            )),
             blobs: crate::blobs::BlobStore::new(blob_root),
             uploads: UploadLimits::default(),
             workflows: Arc::default(),

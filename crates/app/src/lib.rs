@@ -24,6 +24,7 @@ pub mod processing;
 pub mod refdata;
 pub mod reports;
 pub mod secrets;
+pub mod signatures;
 pub mod workflows;
 
 pub use context::{App, AuthSettings, UploadLimits};

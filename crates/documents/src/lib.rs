@@ -10,7 +10,7 @@ mod notice;
 mod receipt;
 
 pub use blank_form::{BlankQuestion, blank_form_pdf};
-pub use notice::{Block, Notice, notice_pdf};
+pub use notice::{Block, Digital, Marks, Notice, notice_pdf, notice_pdf_marked};
 pub use receipt::{ReceiptData, receipt_pdf};
 
 /// A document could not be produced.

@@ -8,6 +8,7 @@ use krilla::{
     geom::{PathBuilder, Rect},
     metadata::Metadata,
     page::PageSettings,
+    paint::Fill,
 };
 
 use crate::{
@@ -98,6 +99,30 @@ pub struct Notice {
     pub landscape: bool,
     /// PDF document title.
     pub pdf_title: String,
+    /// When the notice is signed digitally: the visible blocks of the signer and the seal.
+    pub digital: Option<Digital>,
+}
+
+/// What the visible digital-signature blocks say (Decree 30/2020, Appendix I: the signer's
+/// block in blue at the signature position, the agency seal in red overlapping its left third).
+#[derive(Debug, Clone)]
+pub struct Digital {
+    /// Signing time as people read it, e.g. `30/11/2026 14:05:09 +07:00`.
+    pub signed_at: String,
+    /// The sealing agency's name.
+    pub seal: String,
+}
+
+/// Where the visible blocks were drawn, in PDF user space (origin bottom left), so that the
+/// signature fields can be placed over them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Marks {
+    /// Page index (0-based).
+    pub page: usize,
+    /// The signer's block `[x1, y1, x2, y2]`.
+    pub signer: [f64; 4],
+    /// The seal's block.
+    pub seal: [f64; 4],
 }
 
 enum Op {
@@ -117,6 +142,8 @@ enum Op {
     },
     Rect(f32, f32, f32, f32),
     Qr(String, f32, f32, f32),
+    /// A coloured frame (x, y, w, h, rgb).
+    Frame(f32, f32, f32, f32, (u8, u8, u8)),
 }
 
 struct Pages {
@@ -125,6 +152,7 @@ struct Pages {
     done: Vec<Vec<Op>>,
     cur: Vec<Op>,
     y: f32,
+    marks: Option<Marks>,
 }
 
 const MARGIN: f32 = 50.0;
@@ -149,6 +177,16 @@ impl Pages {
         self.w - 2.0 * MARGIN
     }
 
+    /// `[x1, y1, x2, y2]` in PDF space of a box laid out from the top.
+    fn pdf_rect(&self, x: f32, y: f32, w: f32, h: f32) -> [f64; 4] {
+        [
+            f64::from(x),
+            f64::from(self.h - y - h),
+            f64::from(x + w),
+            f64::from(self.h - y),
+        ]
+    }
+
     fn finish(mut self) -> (f32, f32, Vec<Vec<Op>>) {
         self.done.push(self.cur);
         (self.w, self.h, self.done)
@@ -167,6 +205,7 @@ fn lay_out(n: &Notice) -> Pages {
         done: Vec::new(),
         cur: Vec::new(),
         y: 50.0,
+        marks: None,
     };
     let left_cx = MARGIN + 110.0;
     let right_cx = w - MARGIN - 130.0;
@@ -313,13 +352,17 @@ fn lay_out(n: &Notice) -> Pages {
                 y: top + 12.0,
                 s: title.to_uppercase(),
             });
-            ops.push(Op::Centred {
-                bold: false,
-                size: 8.5,
-                cx,
-                y: top + 25.0,
-                s: "(Ký, ghi rõ họ tên)".into(),
-            });
+            match &n.digital {
+                Some(d) => stamps(&mut p, d, name, cx, top),
+                None => ops.push(Op::Centred {
+                    bold: false,
+                    size: 8.5,
+                    cx,
+                    y: top + 25.0,
+                    s: "(Ký, ghi rõ họ tên)".into(),
+                }),
+            }
+            let ops = p.ops();
             ops.push(Op::Centred {
                 bold: true,
                 size: 10.5,
@@ -331,6 +374,53 @@ fn lay_out(n: &Notice) -> Pages {
         p.y = top + 100.0;
     }
     p
+}
+
+/// The signer's block (blue) and the seal's (red, over the signer's left third).
+fn stamps(p: &mut Pages, d: &Digital, name: &str, cx: f32, top: f32) {
+    let blue = (0, 51, 170);
+    let red = (200, 16, 46);
+    let (sx, sy, sw, sh) = (cx - 95.0, top + 20.0, 190.0, 50.0);
+    let (kx, ky, kw, kh) = (sx + sw / 3.0 - 110.0, top + 16.0, 110.0, 58.0);
+    let text_cx = sx + sw / 3.0 + sw / 3.0;
+    let seal_cx = kx + (kw - sw / 3.0) / 2.0;
+    let mut lines = vec![(false, 7.5, format!("Ký số bởi: {name}"))];
+    lines.push((false, 7.5, format!("Thời gian: {}", d.signed_at)));
+    let mut seal_lines: Vec<(bool, f32, String)> = wrap(&d.seal, 7.0, kw - sw / 3.0 - 6.0)
+        .into_iter()
+        .take(3)
+        .map(|l| (true, 7.0, l))
+        .collect();
+    seal_lines.push((false, 6.5, "Ký số cơ quan".into()));
+    let ops = p.ops();
+    ops.push(Op::Frame(kx, ky, kw, kh, red));
+    ops.push(Op::Frame(sx, sy, sw, sh, blue));
+    for (i, (bold, size, s)) in lines.into_iter().enumerate() {
+        let y = sy + 18.0 + 13.0 * i as f32;
+        ops.push(Op::Centred {
+            bold,
+            size,
+            cx: text_cx,
+            y,
+            s,
+        });
+    }
+    for (i, (bold, size, s)) in seal_lines.into_iter().enumerate() {
+        let y = ky + 14.0 + 10.0 * i as f32;
+        ops.push(Op::Centred {
+            bold,
+            size,
+            cx: seal_cx,
+            y,
+            s,
+        });
+    }
+    let page = p.done.len();
+    p.marks = Some(Marks {
+        page,
+        signer: p.pdf_rect(sx, sy, sw, sh),
+        seal: p.pdf_rect(kx, ky, kw, kh),
+    });
 }
 
 fn table(p: &mut Pages, headers: &[String], widths: &[f32], rows: &[Vec<String>]) {
@@ -392,8 +482,15 @@ fn table(p: &mut Pages, headers: &[String], widths: &[f32], rows: &[Vec<String>]
 
 /// Renders a notice as a PDF.
 pub fn notice_pdf(n: &Notice) -> Result<Vec<u8>, DocumentError> {
+    notice_pdf_marked(n).map(|(bytes, _)| bytes)
+}
+
+/// Renders a notice and says where its digital-signature blocks are (when `n.digital` is set).
+pub fn notice_pdf_marked(n: &Notice) -> Result<(Vec<u8>, Option<Marks>), DocumentError> {
     let fonts = Fonts::load()?;
-    let (w, h, pages) = lay_out(n).finish();
+    let laid = lay_out(n);
+    let marks = laid.marks;
+    let (w, h, pages) = laid.finish();
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
@@ -439,6 +536,27 @@ pub fn notice_pdf(n: &Notice) -> Result<Vec<u8>, DocumentError> {
                     }
                 }
                 Op::Qr(url, x, y, side) => qr(&mut s, url, *x, *y, *side)?,
+                Op::Frame(x, y, w, h, (r, g, b)) => {
+                    s.set_fill(Some(Fill {
+                        paint: krilla::color::rgb::Color::new(*r, *g, *b).into(),
+                        ..Fill::default()
+                    }));
+                    for (fx, fy, fw, fh) in [
+                        (*x, *y, *w, 1.2),
+                        (*x, *y + *h - 1.2, *w, 1.2),
+                        (*x, *y, 1.2, *h),
+                        (*x + *w - 1.2, *y, 1.2, *h),
+                    ] {
+                        let mut pb = PathBuilder::new();
+                        if let Some(r) = Rect::from_xywh(fx, fy, fw, fh) {
+                            pb.push_rect(r);
+                        }
+                        if let Some(path) = pb.finish() {
+                            s.draw_path(&path);
+                        }
+                    }
+                    s.set_fill(Some(Fill::default()));
+                }
             }
         }
         if count > 1 {
@@ -455,6 +573,7 @@ pub fn notice_pdf(n: &Notice) -> Result<Vec<u8>, DocumentError> {
         page.finish();
     }
     doc.finish()
+        .map(|bytes| (bytes, marks))
         .map_err(|e| DocumentError::Pdf(format!("{e:?}")))
 }
 
@@ -493,6 +612,7 @@ mod tests {
             qr_url: Some("http://127.0.0.1/track?code=x".into()),
             landscape: false,
             pdf_title: "Phiếu yêu cầu bổ sung".into(),
+            digital: None,
         }
     }
 

@@ -51,6 +51,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| format!("http://{}", config.listen)),
     };
+    app.pki
+        .set_public_url(&settings.public_url)
+        .map_err(|e| anyhow::anyhow!("key store: {e}"))?;
     let indexed = lienthong_app::catalog::rebuild_index(&app)
         .await
         .map_err(|e| anyhow::anyhow!("search index: {e}"))?;

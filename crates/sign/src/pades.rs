@@ -25,8 +25,10 @@ pub struct PdfSigner<'a> {
     pub reason: String,
     /// `/Location`.
     pub location: String,
-    /// Widget rectangle on the first page, `None` for an invisible signature.
+    /// Widget rectangle, `None` for an invisible signature.
     pub rect: Option<[f64; 4]>,
+    /// Page (0-based) of the widget.
+    pub page: usize,
 }
 
 /// A PDF date for `t` in Vietnam's time zone (UTC+7), e.g. `D:20261130231500+07'00'`.
@@ -77,6 +79,7 @@ pub fn sign_pdf(
         pdf_date: pdf_date(now),
         contents_size: reserve(signer, timestamp.is_some()),
         rect: signer.rect,
+        page: signer.page,
     };
     let prepared = prepare(pdf, &spec)?;
     let mut h = Sha256::new();

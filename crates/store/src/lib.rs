@@ -17,6 +17,7 @@ mod group;
 pub mod maintenance;
 pub mod notifications;
 pub mod org;
+pub mod pki;
 pub mod processing;
 pub mod reports;
 pub mod sessions;

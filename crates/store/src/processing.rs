@@ -407,18 +407,7 @@ pub async fn documents(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec
     .bind(dossier_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DocumentRow {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                sha256: r.try_get("sha256")?,
-                file_name: r.try_get("file_name")?,
-                created_at: r.try_get("created_at")?,
-                created_by: r.try_get("created_by")?,
-            })
-        })
-        .collect()
+    rows.iter().map(document_row).collect()
 }
 
 /// What a work queue shows.
@@ -550,4 +539,26 @@ pub async fn copy_batch(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// An issued document by id (for public verification by the code printed on it).
+pub async fn document_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<DocumentRow>> {
+    let r = sqlx::query(
+        "SELECT id, kind, sha256, file_name, created_at, created_by FROM dossier_documents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    r.as_ref().map(document_row).transpose()
+}
+
+fn document_row(r: &sqlx::any::AnyRow) -> Result<DocumentRow> {
+    Ok(DocumentRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        sha256: r.try_get("sha256")?,
+        file_name: r.try_get("file_name")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
 }

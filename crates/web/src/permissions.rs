@@ -168,4 +168,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/api/v1/open-data/catalog", Permission::Public),
     r("GET", "/api/v1/open-data/procedures", Permission::Public),
     r("GET", "/api/v1/open-data/statistics", Permission::Public),
+    r("GET", "/api/v1/pki/trust-anchors", Permission::Public),
+    r("GET", "/api/v1/pki/crl", Permission::Public),
+    r("POST", "/api/v1/signatures/verify", Permission::Public),
+    r("GET", "/verify", Permission::Public),
+    r("POST", "/verify", Permission::Public),
 ];

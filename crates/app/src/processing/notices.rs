@@ -2,7 +2,7 @@
 //! to supplement), Mẫu 03 (refusal), Mẫu 04 (apology and new date), the written answer when a
 //! leader does not grant, and the result of an approval (generated, or the uploaded PDF).
 
-use lienthong_documents::{Block, Notice, notice_pdf};
+use lienthong_documents::{Block, Marks, Notice, notice_pdf_marked};
 use lienthong_domain::{
     clock::{business_tz, from_micros},
     workflow::DossierAction,
@@ -10,7 +10,7 @@ use lienthong_domain::{
 use lienthong_store::processing::DocumentRow;
 
 use super::{ActionRequest, Situation, plan::Change};
-use crate::{App, AppError, authz::Principal, blobs::StoredBlob, catalog};
+use crate::{App, AppError, authz::Principal, blobs::StoredBlob, catalog, signatures};
 
 /// A document issued by an action, already in the blob store.
 #[derive(Debug, Clone)]
@@ -56,6 +56,7 @@ pub(crate) async fn heading(app: &App, s: &Situation, title: &str) -> Result<Not
         body: Vec::new(),
         signer: None,
         qr_url: None,
+        digital: None,
         landscape: false,
         pdf_title: format!("{} — {}", title, s.row.code),
     })
@@ -88,6 +89,7 @@ pub(crate) async fn issue(
         received_text(s.row.received_at)
     ));
     let signer = Some(("Người lập phiếu".to_owned(), principal.full_name.clone()));
+    let doc_id = uuid::Uuid::now_v7().to_string();
     let (kind, notice) = match req.action {
         DossierAction::RequestSupplement => {
             let mut n = heading(app, s, "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ").await?;
@@ -172,15 +174,20 @@ pub(crate) async fn issue(
         }
         DossierAction::Approve => {
             if let Some(f) = &req.result_file {
+                // An uploaded result is signed and sealed invisibly: its layout is not ours.
+                let original = app.blobs.read(&f.blob.sha256).await?;
+                let signed = sign_result(app, s, principal, &original, None).await?;
+                let blob = app.blobs.put(&signed).await?;
                 return Ok(vec![Issued {
-                    blob: f.blob.clone(),
                     row: row(
+                        &doc_id,
                         "result",
-                        &f.blob.sha256,
+                        &blob.sha256,
                         &format!("ket-qua-{}.pdf", s.row.code),
                         app,
                         principal,
                     ),
+                    blob,
                 }]);
             }
             let mut n = heading(app, s, &procedure.result.name.to_uppercase()).await?;
@@ -221,22 +228,84 @@ pub(crate) async fn issue(
                 Block::para(checked.note.clone().unwrap_or_default()),
             ];
             n.signer = Some(("Lãnh đạo".into(), principal.full_name.clone()));
+            n.digital = Some(lienthong_documents::Digital {
+                signed_at: app
+                    .clock
+                    .now()
+                    .to_zoned(business_tz())
+                    .strftime("%d/%m/%Y %H:%M:%S %:z")
+                    .to_string(),
+                seal: n.agency_name.clone(),
+            });
+            n.qr_url = app.pki.verification_url(&doc_id);
             ("result", n)
         }
         _ => return Ok(Vec::new()),
     };
-    let bytes = notice_pdf(&notice).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (mut bytes, marks) =
+        notice_pdf_marked(&notice).map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(m) = marks {
+        bytes = sign_result(app, s, principal, &bytes, Some(m)).await?;
+    }
     let blob = app.blobs.put(&bytes).await?;
     let file_name = format!("{}-{}.pdf", kind.replace('_', "-"), s.row.code);
     Ok(vec![Issued {
-        row: row(kind, &blob.sha256, &file_name, app, principal),
+        row: row(&doc_id, kind, &blob.sha256, &file_name, app, principal),
         blob,
     }])
 }
 
-fn row(kind: &str, sha256: &str, file_name: &str, app: &App, principal: &Principal) -> DocumentRow {
+/// Signs a result by the approving official and seals it by the dossier's agency, over the
+/// visible blocks when `marks` says where they are.
+async fn sign_result(
+    app: &App,
+    s: &Situation,
+    principal: &Principal,
+    pdf: &[u8],
+    marks: Option<Marks>,
+) -> Result<Vec<u8>, AppError> {
+    let agency_name = {
+        let mut conn = app.db.read().await?;
+        lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)
+            .await?
+            .map_or_else(|| s.row.agency_code.clone(), |a| a.name)
+    };
+    let official = signatures::person(
+        app,
+        &principal.account_id,
+        &principal.full_name,
+        &agency_name,
+    )
+    .await?;
+    let seal = signatures::seal(app, &s.row.agency_code, &agency_name).await?;
+    let (_, place) = crate::dossiers::letterhead(app, &s.row).await?;
+    let at = signatures::Placement {
+        page: marks.map_or(0, |m| m.page),
+        signer: marks.map(|m| m.signer),
+        seal: marks.map(|m| m.seal),
+    };
+    signatures::sign_and_seal(
+        app,
+        pdf,
+        &official,
+        &seal,
+        &format!("Phê duyệt kết quả hồ sơ {}", s.row.code),
+        &place,
+        &at,
+    )
+    .await
+}
+
+fn row(
+    id: &str,
+    kind: &str,
+    sha256: &str,
+    file_name: &str,
+    app: &App,
+    principal: &Principal,
+) -> DocumentRow {
     DocumentRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: id.to_owned(),
         kind: kind.to_owned(),
         sha256: sha256.to_owned(),
         file_name: file_name.to_owned(),

@@ -274,6 +274,7 @@ pub fn register_pdf(
         }],
         signer: None,
         qr_url: None,
+        digital: None,
         landscape: true,
         pdf_title: "Sổ theo dõi hồ sơ".into(),
     };

@@ -191,6 +191,7 @@ pub fn pdf(r: &Report, issued: jiff::civil::Date) -> Result<Vec<u8>, AppError> {
         }],
         signer: None,
         qr_url: None,
+        digital: None,
         landscape: true,
         pdf_title: "Biểu số 06/VPCP/KSTT".into(),
     };

@@ -315,6 +315,27 @@ async fn results_are_issued_returned_and_rated_once_by_the_applicant_only(t: Tes
         .await
         .unwrap();
     assert!(name.ends_with(".pdf") && pdf.starts_with(b"%PDF-"));
+    // The generated result is signed by the leader, then sealed by the agency, over the
+    // visible blocks drawn on the page; both signatures verify against the platform's roots.
+    let report = lienthong_app::signatures::verify_file(&t.app, &pdf, None)
+        .await
+        .unwrap();
+    assert!(report.valid, "{report:#?}");
+    assert_eq!(report.signatures.len(), 2);
+    assert_eq!(
+        report.signatures[1].signer,
+        report.signatures[1].certificate_chain[0].subject
+    );
+    assert!(
+        report
+            .signatures
+            .iter()
+            .all(|s| s.trusted && s.revocation_checked)
+    );
+    let sigs = lienthong_sign::pdf::signatures(&pdf).unwrap();
+    assert_eq!(sigs[0].sub_filter, "ETSI.CAdES.detached");
+    let widgets = pdf.windows(6).filter(|w| w == b"/Rect ").count();
+    assert_eq!(widgets, 2, "two visible signature fields");
     // Return by post needs a tracking number.
     let mut post = req(A::ReturnResult, v.row.version);
     post.channel = Some("post".into());

@@ -35,6 +35,7 @@ fn a_minimal_pdf_has_no_signatures_and_can_be_prepared() {
         pdf_date: "D:20261130120000+07'00'".into(),
         contents_size: 64,
         rect: None,
+        page: 0,
     };
     let p = super::update::prepare(&pdf, &spec).unwrap();
     let signed = p.embed(&[0x30, 0x03, 0x02, 0x01, 0x00]).unwrap();

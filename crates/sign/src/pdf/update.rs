@@ -21,8 +21,10 @@ pub struct FieldSpec {
     pub pdf_date: String,
     /// Bytes reserved for the CMS.
     pub contents_size: usize,
-    /// Widget rectangle on the first page (`None`: an invisible signature).
+    /// Widget rectangle (`None`: an invisible signature).
     pub rect: Option<[f64; 4]>,
+    /// Page (0-based) the widget sits on.
+    pub page: usize,
 }
 
 /// A PDF with an empty signature, ready for its CMS.
@@ -49,23 +51,41 @@ fn name(n: &str) -> Obj {
     Obj::Name(n.as_bytes().to_vec())
 }
 
-/// First page dictionary's object number, walking `/Pages` (bounded).
-fn first_page(f: &PdfFile<'_>, root: &Dict) -> Result<(u32, Dict), SignError> {
-    let mut node = root.get(b"Pages").cloned();
-    for _ in 0..64 {
-        let Some(Obj::Ref(n, _)) = node else {
-            return Err(SignError::MalformedPdf("no page tree".into()));
-        };
-        let d = f.dict(&Obj::Ref(n, 0))?;
-        if d.name(b"Type") == Some(b"Page") || d.get(b"Kids").is_none() {
-            return Ok((n, d));
+/// The `index`-th page (0-based; the last page if there are fewer): its object number and
+/// dictionary, walking `/Pages` depth first (bounded).
+fn page_at(f: &PdfFile<'_>, root: &Dict, index: usize) -> Result<(u32, Dict), SignError> {
+    let mut stack: Vec<(Obj, usize)> = root
+        .get(b"Pages")
+        .cloned()
+        .map(|o| (o, 0))
+        .into_iter()
+        .collect();
+    let mut seen = 0usize;
+    let mut last = None;
+    let mut visited = 0usize;
+    while let Some((node, depth)) = stack.pop() {
+        visited += 1;
+        if visited > 100_000 || depth > 64 {
+            break;
         }
-        node = match f.resolve(d.get(b"Kids").unwrap_or(&Obj::Null))? {
-            Obj::Array(kids) => kids.first().cloned(),
-            _ => None,
-        };
+        let Obj::Ref(n, _) = node else { continue };
+        let d = f.dict(&Obj::Ref(n, 0))?;
+        match (d.name(b"Type"), d.get(b"Kids")) {
+            (Some(b"Pages"), Some(kids)) | (None, Some(kids)) => {
+                if let Obj::Array(kids) = f.resolve(kids)? {
+                    stack.extend(kids.into_iter().rev().map(|k| (k, depth + 1)));
+                }
+            }
+            _ => {
+                if seen == index {
+                    return Ok((n, d));
+                }
+                seen += 1;
+                last = Some((n, d));
+            }
+        }
     }
-    Err(SignError::MalformedPdf("page tree too deep".into()))
+    last.ok_or_else(|| SignError::MalformedPdf("no page".into()))
 }
 
 /// Names (`/T`) of the form's fields, descending into `/Kids` (bounded).
@@ -96,7 +116,7 @@ pub fn prepare(original: &[u8], spec: &FieldSpec) -> Result<Prepared, SignError>
         return Err(SignError::MalformedPdf("trailer has no /Root".into()));
     };
     let mut root = f.dict(&Obj::Ref(root_num, root_gen))?;
-    let (page_num, mut page) = first_page(&f, &root)?;
+    let (page_num, mut page) = page_at(&f, &root, spec.page)?;
     let mut changed: Vec<(u32, Obj)> = Vec::new();
 
     // The form: an indirect /AcroForm is updated in place, a direct one in the catalog.

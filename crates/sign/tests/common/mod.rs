@@ -131,6 +131,7 @@ pub fn sample_pdf() -> Vec<u8> {
         )],
         signer: Some(("Giám đốc".into(), "Nguyễn Thị Lãnh Đạo".into())),
         qr_url: None,
+        digital: None,
         landscape: false,
         pdf_title: "Giấy xác nhận".into(),
     })

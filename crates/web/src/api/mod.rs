@@ -13,6 +13,7 @@ pub(crate) mod open_data;
 mod ops;
 mod org;
 pub(crate) mod reports;
+pub(crate) mod signatures;
 
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -34,7 +35,8 @@ use crate::AppState;
         (name = "catalog", description = "Administrative procedures"),
         (name = "dossiers", description = "Dossier submission, reading and tracking"),
         (name = "calendar", description = "Working days and holidays"),
-        (name = "reports", description = "Biểu 06, indicators, public statistics and open data")
+        (name = "reports", description = "Biểu 06, indicators, public statistics and open data"),
+        (name = "signatures", description = "Trust anchors, CRL and verification of signed files")
     ),
     components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
     modifiers(&BearerScheme)
@@ -102,4 +104,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(open_data::dcat))
         .routes(routes!(open_data::procedures))
         .routes(routes!(open_data::statistics))
+        .routes(routes!(signatures::trust_anchors))
+        .routes(routes!(signatures::crl))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(signatures::verify))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    2 * signatures::MAX_VERIFY_BYTES + 65_536,
+                )),
+        )
 }

@@ -18,6 +18,7 @@ mod office_workflows;
 mod posted;
 mod register;
 mod session;
+mod verify;
 
 use askama::Template;
 use axum::{
@@ -85,6 +86,14 @@ pub fn router() -> Router<AppState> {
         .route("/office/reports/dossiers", get(office_reports::behind))
         .route("/statistics", get(office_reports::public))
         .route("/open-data", get(office_reports::open_data))
+        .route(
+            "/verify",
+            get(verify::show)
+                .post(verify::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    2 * crate::api::signatures::MAX_VERIFY_BYTES + 65_536,
+                )),
+        )
         .route(
             "/office/workflows",
             get(office_workflows::show).post(office_workflows::save),

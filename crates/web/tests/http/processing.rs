@@ -222,9 +222,9 @@ async fn the_one_stop_journey_over_http_and_pages() {
         .status,
         StatusCode::OK
     );
-    // The leader approves with an uploaded result; the applicant downloads exactly that file.
-    let mut result = pdf();
-    result.extend_from_slice(b"% the signed decision\n");
+    // The leader approves with an uploaded result: it is signed by the leader and sealed by
+    // the agency in two incremental updates that leave the uploaded bytes untouched.
+    let result = crate::signable_pdf();
     let (ct, body) = action_parts(
         r#"{"action":"approve","version":6}"#,
         &[("result", "quyet-dinh.pdf", result.clone())],
@@ -240,7 +240,20 @@ async fn the_one_stop_journey_over_http_and_pages() {
         )
         .await;
     assert_eq!(got.status, StatusCode::OK);
-    assert_eq!(got.bytes, result);
+    assert!(got.bytes.starts_with(&result) && got.bytes.len() > result.len());
+    let (ct, body) = crate::signatures::multipart_file("file", "ket-qua.pdf", &got.bytes);
+    let checked = w.post("/api/v1/signatures/verify", &ct, body, &[]).await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    let v = checked.json();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["signatures"].as_array().map(Vec::len), Some(2), "{v}");
+    assert!(
+        v["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "valid" && s["trusted"] == true)
+    );
     let returned = send(
         desk.clone(),
         r#"{"action":"return_result","version":7,"channel":"online"}"#.into(),

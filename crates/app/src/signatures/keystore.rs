@@ -1,0 +1,167 @@
+//! Keys in memory and at rest: software keys are stored as encrypted PKCS#8 under a
+//! passphrase kept outside the database (`pki-passphrase` in the data directory, created on
+//! first use with mode 0600, or given by the operator), and decrypted once per process.
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, Mutex, RwLock},
+};
+
+use lienthong_sign::keys::SoftwareKey;
+use lienthong_store::pki::CertRow;
+use x509_cert::Certificate;
+
+use crate::AppError;
+
+/// The platform's key store and signing settings.
+pub struct Pki {
+    passphrase_file: PathBuf,
+    passphrase: Mutex<Option<Vec<u8>>>,
+    keys: Mutex<HashMap<String, Arc<SoftwareKey>>>,
+    anchors: RwLock<Vec<Certificate>>,
+    organization: RwLock<String>,
+    public_url: RwLock<Option<String>>,
+    /// Serialises certificate issuance (one root, one seal per agency).
+    pub(crate) issuing: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pki")
+            .field("passphrase_file", &self.passphrase_file)
+            .finish_non_exhaustive()
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::Internal("key store lock poisoned".into())
+}
+
+impl Pki {
+    /// A key store whose passphrase lives in `passphrase_file`.
+    pub fn new(passphrase_file: PathBuf) -> Self {
+        Self {
+            passphrase_file,
+            passphrase: Mutex::new(None),
+            keys: Mutex::new(HashMap::new()),
+            anchors: RwLock::new(Vec::new()),
+            organization: RwLock::new("lienthong".into()),
+            public_url: RwLock::new(None),
+            issuing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Uses `passphrase` instead of the file (e.g. from a secret manager).
+    pub fn set_passphrase(&self, passphrase: &str) -> Result<(), AppError> {
+        *self.passphrase.lock().map_err(|_| poisoned())? = Some(passphrase.as_bytes().to_vec());
+        Ok(())
+    }
+
+    /// Adds trust anchors (e.g. the roots in the configured trust directory).
+    pub fn add_anchors(&self, certs: Vec<Certificate>) -> Result<(), AppError> {
+        self.anchors.write().map_err(|_| poisoned())?.extend(certs);
+        Ok(())
+    }
+
+    /// The configured extra anchors.
+    pub fn extra_anchors(&self) -> Vec<Certificate> {
+        self.anchors.read().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    /// Names the organisation in the internal CA's certificates (the province).
+    pub fn set_organization(&self, name: &str) -> Result<(), AppError> {
+        *self.organization.write().map_err(|_| poisoned())? = name.to_owned();
+        Ok(())
+    }
+
+    /// The organisation named in certificates.
+    pub fn organization(&self) -> String {
+        self.organization
+            .read()
+            .map(|o| o.clone())
+            .unwrap_or_default()
+    }
+
+    /// Sets the public address printed (as a QR code) on signed results for verification.
+    pub fn set_public_url(&self, url: &str) -> Result<(), AppError> {
+        *self.public_url.write().map_err(|_| poisoned())? =
+            Some(url.trim_end_matches('/').to_owned());
+        Ok(())
+    }
+
+    /// The verification address of issued document `id`, when a public address is set.
+    pub fn verification_url(&self, id: &str) -> Option<String> {
+        let base = self.public_url.read().ok()?.clone()?;
+        Some(format!("{base}/verify?document={id}"))
+    }
+
+    fn passphrase(&self) -> Result<Vec<u8>, AppError> {
+        let mut slot = self.passphrase.lock().map_err(|_| poisoned())?;
+        if let Some(p) = slot.as_ref() {
+            return Ok(p.clone());
+        }
+        let p = match std::fs::read_to_string(&self.passphrase_file) {
+            Ok(s) => s.trim().as_bytes().to_vec(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let fresh = crate::secrets::random_token()?;
+                if let Some(dir) = self.passphrase_file.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| AppError::Internal(format!("key store: {e}")))?;
+                }
+                write_private(&self.passphrase_file, &fresh)?;
+                fresh.into_bytes()
+            }
+            Err(e) => return Err(AppError::Internal(format!("key store passphrase: {e}"))),
+        };
+        *slot = Some(p.clone());
+        Ok(p)
+    }
+
+    /// Encrypts `key` for storage.
+    pub(crate) fn seal_key(&self, key: &SoftwareKey) -> Result<String, AppError> {
+        key.to_encrypted_pem(&self.passphrase()?)
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    pub(crate) fn remember(&self, id: &str, key: Arc<SoftwareKey>) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.insert(id.to_owned(), key);
+        }
+    }
+
+    /// The key of a stored certificate, decrypted on first use.
+    pub(crate) fn key(&self, row: &CertRow) -> Result<Arc<SoftwareKey>, AppError> {
+        if let Some(k) = self.keys.lock().map_err(|_| poisoned())?.get(&row.id) {
+            return Ok(k.clone());
+        }
+        let pem = row.key_pem.as_deref().ok_or_else(|| {
+            AppError::Internal(format!("certificate {} has no software key", row.id))
+        })?;
+        let key = Arc::new(
+            SoftwareKey::from_encrypted_pem(pem, &self.passphrase()?)
+                .map_err(|e| AppError::Internal(format!("certificate {}: {e}", row.id)))?,
+        );
+        self.remember(&row.id, key.clone());
+        Ok(key)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), AppError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| AppError::Internal(format!("key store passphrase: {e}")))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| AppError::Internal(format!("key store passphrase: {e}")))
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), AppError> {
+    std::fs::write(path, text).map_err(|e| AppError::Internal(format!("key store passphrase: {e}")))
+}
