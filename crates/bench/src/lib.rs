@@ -14,6 +14,7 @@ mod processing;
 mod report;
 mod reports;
 mod server;
+mod signing;
 mod workloads;
 
 pub use guard::{MAX_DURATION_SECS, check_options, is_loopback_url};

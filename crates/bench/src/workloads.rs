@@ -27,6 +27,7 @@ pub const WORKLOADS: &[&str] = &[
     "queue",
     "report",
     "mixed",
+    "sign",
 ];
 
 /// How to run a workload.
@@ -572,6 +573,7 @@ pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchErr
         "queue" => crate::processing::work_queue(opts).await,
         "report" => crate::reports::bieu06(opts).await,
         "mixed" => crate::mixed::mixed(opts).await,
+        "sign" => crate::signing::signing(opts).await,
         "submit" => submit(opts).await,
         "lookup" => lookup(opts).await,
         "tracking" => tracking(opts).await,

@@ -293,6 +293,18 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
         max_file_bytes: config.max_file_mb.saturating_mul(1024 * 1024),
         max_dossier_bytes: config.max_dossier_mb.saturating_mul(1024 * 1024),
     };
+    if let Some(p) = config.pki_passphrase.as_deref().filter(|p| !p.is_empty()) {
+        app.pki
+            .set_passphrase(p)
+            .map_err(|e| anyhow::anyhow!("key store: {e}"))?;
+    }
+    if let Some(module) = config.pkcs11_module.as_deref().filter(|m| !m.is_empty()) {
+        let token = config.pkcs11_token.as_deref().unwrap_or_default();
+        let pin = config.pkcs11_pin.as_deref().unwrap_or_default();
+        app.pki
+            .use_token(module, token, pin)
+            .map_err(|e| anyhow::anyhow!("PKCS#11 token {token} in {module}: {e}"))?;
+    }
     lienthong_app::reports::ensure_built(&app)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the report aggregates: {e}"))?;

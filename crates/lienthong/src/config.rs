@@ -33,6 +33,16 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Mail relay, `smtp://host:port`; without it e-mails are logged as undeliverable.
     pub smtp_url: Option<String>,
+    /// PKCS#11 library holding the agency seals' keys (e.g. `/usr/lib/softhsm/libsofthsm2.so`);
+    /// without it seals are software keys encrypted at rest.
+    pub pkcs11_module: Option<String>,
+    /// Label of the token in that library.
+    pub pkcs11_token: Option<String>,
+    /// User PIN of the token (prefer `LIENTHONG_PKCS11_PIN`).
+    pub pkcs11_pin: Option<String>,
+    /// Passphrase of the software keys (prefer `LIENTHONG_PKI_PASSPHRASE`); default: the file
+    /// `pki-passphrase` in the data directory, created on first use.
+    pub pki_passphrase: Option<String>,
     /// Sender of e-mails.
     pub mail_from: String,
     /// Idle lifetime of a browser session, in minutes.
@@ -83,6 +93,10 @@ impl Default for Config {
             tls: false,
             public_url: None,
             smtp_url: None,
+            pkcs11_module: None,
+            pkcs11_token: None,
+            pkcs11_pin: None,
+            pki_passphrase: None,
             mail_from: "Dịch vụ công lienthong <no-reply@localhost>".into(),
             session_idle_minutes: 30,
             token_ttl_seconds: 3600,

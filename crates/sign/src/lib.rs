@@ -8,6 +8,7 @@
 //!   signature in its own incremental update.
 //! - [`verify`] with [`trust`]: verification of signed PDFs and detached CMS against a trust
 //!   store, at signing time, with CRLs.
+//! - [`pkcs11`]: keys on PKCS#11 tokens and HSMs.
 //! - [`pdf`]: the PDF reader and writer underneath, built for hostile input.
 
 pub mod ca;
@@ -18,6 +19,7 @@ pub mod keys;
 pub mod oids;
 pub mod pades;
 pub mod pdf;
+pub mod pkcs11;
 pub mod trust;
 pub mod verify;
 

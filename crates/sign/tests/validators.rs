@@ -1,7 +1,7 @@
 //! Independent validators: pdfsig (poppler/NSS) and pyHanko accept our PDF signatures,
 //! `openssl cms -verify` accepts our CMS, and our verifier accepts signatures made by pyHanko
 //! and OpenSSL while rejecting tampered copies. Under `CI=true` a missing tool is a failure;
-//! elsewhere the test says what it skipped.
+//! elsewhere the test says what it skipped. A key on SoftHSM2 (PKCS#11) signs too.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,8 +19,11 @@ use std::{
 
 use common::*;
 use lienthong_sign::{
+    ca::{self, CertSpec, Profile},
     cms_build::sign_detached,
+    keys::KeySigner,
     pades::{PdfSigner, sign_pdf},
+    pkcs11::Token,
     trust::TrustStore,
     verify::{Status, verify_detached, verify_pdf},
 };
@@ -393,4 +396,104 @@ fn openssl_accepts_our_crls_and_sees_the_revoked_serial() {
         .arg("-CAfile")
         .arg(f.path("root.pem")));
     assert!(ok && out.contains("verify OK"), "{out}");
+}
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// Writes the SoftHSM configuration `SOFTHSM2_CONF` names (set by .cargo/config.toml).
+fn softhsm() -> Option<()> {
+    if !std::path::Path::new(MODULE).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "SoftHSM2 is required in CI"
+        );
+        eprintln!("skipped: SoftHSM2 is not installed");
+        return None;
+    }
+    let conf = std::path::PathBuf::from(
+        std::env::var("SOFTHSM2_CONF").expect("SOFTHSM2_CONF is set by .cargo/config.toml"),
+    );
+    let tokens = conf.with_file_name("softhsm-tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let tmp = conf.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(
+        &tmp,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    std::fs::rename(&tmp, &conf).unwrap();
+    Some(())
+}
+
+#[test]
+fn a_seal_key_on_softhsm_signs_a_pdf_that_verifies() {
+    let Some(()) = softhsm() else { return };
+    let label = format!(
+        "lt-{}",
+        hex::encode(ca::random_serial().unwrap().as_bytes())
+            .get(..12)
+            .unwrap()
+    );
+    Token::initialize_token(MODULE, &label, "so-1234", "user-1234").unwrap();
+    // A wrong PIN is a clear error.
+    let wrong = Token::open(MODULE, &label, "0000").unwrap_err();
+    assert!(wrong.to_string().contains("login"), "{wrong}");
+    let token = Token::open(MODULE, &label, "user-1234").unwrap();
+    let key = token.ec_key("seal-000.00.04.H13").unwrap();
+    // The same label finds the same key.
+    assert_eq!(
+        token
+            .ec_key("seal-000.00.04.H13")
+            .unwrap()
+            .public_key()
+            .unwrap(),
+        key.public_key().unwrap()
+    );
+    let p = pki();
+    let s = subject("Sở Tư pháp (khóa trên HSM)");
+    let cert = ca::issue(
+        &CertSpec {
+            profile: Profile::Seal,
+            subject: &s,
+            public_key: key.public_key().unwrap(),
+            not_before: now() - DAY,
+            not_after: now() + 365 * DAY,
+            crl_url: None,
+        },
+        Some(&p.ca),
+        &p.ca_key,
+    )
+    .unwrap();
+    let signed = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &key,
+            certificate: &cert,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "Đóng dấu".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+            page: 0,
+        },
+        now(),
+        None,
+    )
+    .unwrap();
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert!(r.valid, "{r:#?}");
+    assert_eq!(r.signatures[0].signer, "Sở Tư pháp (khóa trên HSM)");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hsm.pdf");
+    std::fs::write(&path, &signed).unwrap();
+    if let Ok(out) = std::process::Command::new("pdfsig").arg(&path).output() {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Signature is Valid."), "{text}");
+    }
 }

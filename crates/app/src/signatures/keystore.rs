@@ -8,7 +8,10 @@ use std::{
     sync::{Arc, Mutex, RwLock},
 };
 
-use lienthong_sign::keys::SoftwareKey;
+use lienthong_sign::{
+    keys::{KeySigner, SoftwareKey},
+    pkcs11::Token,
+};
 use lienthong_store::pki::CertRow;
 use x509_cert::Certificate;
 
@@ -18,7 +21,8 @@ use crate::AppError;
 pub struct Pki {
     passphrase_file: PathBuf,
     passphrase: Mutex<Option<Vec<u8>>>,
-    keys: Mutex<HashMap<String, Arc<SoftwareKey>>>,
+    keys: Mutex<HashMap<String, Arc<dyn KeySigner>>>,
+    token: RwLock<Option<(String, Arc<Token>)>>,
     anchors: RwLock<Vec<Certificate>>,
     organization: RwLock<String>,
     public_url: RwLock<Option<String>>,
@@ -45,6 +49,7 @@ impl Pki {
             passphrase_file,
             passphrase: Mutex::new(None),
             keys: Mutex::new(HashMap::new()),
+            token: RwLock::new(None),
             anchors: RwLock::new(Vec::new()),
             organization: RwLock::new("lienthong".into()),
             public_url: RwLock::new(None),
@@ -124,21 +129,57 @@ impl Pki {
             .map_err(|e| AppError::Internal(e.to_string()))
     }
 
-    pub(crate) fn remember(&self, id: &str, key: Arc<SoftwareKey>) {
+    /// Keeps agency seals on a PKCS#11 token (an HSM, or SoftHSM2): `module` is the
+    /// library, `label` the token, `pin` the user PIN. Seals issued from now on have their
+    /// key generated on the token; it never leaves it.
+    pub fn use_token(&self, module: &str, label: &str, pin: &str) -> Result<(), AppError> {
+        let token =
+            Token::open(module, label, pin).map_err(|e| AppError::Internal(e.to_string()))?;
+        *self.token.write().map_err(|_| poisoned())? = Some((label.to_owned(), token));
+        Ok(())
+    }
+
+    /// The configured token, if any.
+    pub(crate) fn token(&self) -> Option<(String, Arc<Token>)> {
+        self.token.read().ok()?.clone()
+    }
+
+    pub(crate) fn remember(&self, id: &str, key: Arc<dyn KeySigner>) {
         if let Ok(mut keys) = self.keys.lock() {
             keys.insert(id.to_owned(), key);
         }
     }
 
     /// The key of a stored certificate, decrypted on first use.
-    pub(crate) fn key(&self, row: &CertRow) -> Result<Arc<SoftwareKey>, AppError> {
+    pub(crate) fn key(&self, row: &CertRow) -> Result<Arc<dyn KeySigner>, AppError> {
         if let Some(k) = self.keys.lock().map_err(|_| poisoned())?.get(&row.id) {
             return Ok(k.clone());
+        }
+        if let Some(uri) = row.key_uri.as_deref() {
+            let (label, token) = self.token().ok_or_else(|| {
+                AppError::Internal(format!(
+                    "certificate {}: its key is on a token that is not configured",
+                    row.id
+                ))
+            })?;
+            let object = parse_uri(uri, &label).ok_or_else(|| {
+                AppError::Internal(format!(
+                    "certificate {}: key on another token ({uri})",
+                    row.id
+                ))
+            })?;
+            let key: Arc<dyn KeySigner> = Arc::new(
+                token
+                    .find_key(&object)
+                    .map_err(|e| AppError::Internal(format!("certificate {}: {e}", row.id)))?,
+            );
+            self.remember(&row.id, key.clone());
+            return Ok(key);
         }
         let pem = row.key_pem.as_deref().ok_or_else(|| {
             AppError::Internal(format!("certificate {} has no software key", row.id))
         })?;
-        let key = Arc::new(
+        let key: Arc<dyn KeySigner> = Arc::new(
             SoftwareKey::from_encrypted_pem(pem, &self.passphrase()?)
                 .map_err(|e| AppError::Internal(format!("certificate {}: {e}", row.id)))?,
         );
@@ -164,4 +205,24 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), AppError> {
 #[cfg(not(unix))]
 fn write_private(path: &std::path::Path, text: &str) -> Result<(), AppError> {
     std::fs::write(path, text).map_err(|e| AppError::Internal(format!("key store passphrase: {e}")))
+}
+
+/// `pkcs11:token=<label>;object=<object>` (RFC 7512, the two attributes we write).
+pub(crate) fn key_uri(label: &str, object: &str) -> String {
+    format!("pkcs11:token={label};object={object}")
+}
+
+/// The object label of `uri` when it names token `label`.
+fn parse_uri(uri: &str, label: &str) -> Option<String> {
+    let rest = uri.strip_prefix("pkcs11:")?;
+    let mut token = None;
+    let mut object = None;
+    for part in rest.split(';') {
+        match part.split_once('=') {
+            Some(("token", v)) => token = Some(v),
+            Some(("object", v)) => object = Some(v.to_owned()),
+            _ => {}
+        }
+    }
+    (token == Some(label)).then_some(object).flatten()
 }

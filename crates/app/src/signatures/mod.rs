@@ -57,8 +57,8 @@ fn cert_of(row: &CertRow) -> Result<Certificate, AppError> {
 pub struct Signer {
     /// The certificate.
     pub certificate: Certificate,
-    /// The key.
-    pub key: Arc<SoftwareKey>,
+    /// The key (software, or on a token).
+    pub key: Arc<dyn KeySigner>,
     /// Issuing CA certificates to embed.
     pub chain: Vec<Certificate>,
 }
@@ -73,8 +73,27 @@ async fn issue(
     issuer: Option<&Signer>,
     years: i64,
 ) -> Result<Signer, AppError> {
-    let key = SoftwareKey::generate_ec();
     let now = app.now_us();
+    // Seals go on the token when one is configured; everything else is a software key.
+    let on_token = match (role, app.pki.token()) {
+        ("seal", Some((label, token))) => {
+            let object = format!("seal-{owner}");
+            let key = token
+                .ec_key(&object)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Some((keystore::key_uri(&label, &object), key))
+        }
+        _ => None,
+    };
+    let (key, key_pem, key_uri): (Arc<dyn KeySigner>, Option<String>, Option<String>) =
+        match on_token {
+            Some((uri, k)) => (Arc::new(k), None, Some(uri)),
+            None => {
+                let k = SoftwareKey::generate_ec();
+                let pem = app.pki.seal_key(&k)?;
+                (Arc::new(k), Some(pem), None)
+            }
+        };
     let spec = CertSpec {
         profile,
         subject,
@@ -85,7 +104,7 @@ async fn issue(
     };
     let cert = match issuer {
         Some(i) => ca::issue(&spec, Some(&i.certificate), i.key.as_ref()),
-        None => ca::issue(&spec, None, &key),
+        None => ca::issue(&spec, None, key.as_ref()),
     }
     .map_err(sign_err)?;
     let der = cert
@@ -100,8 +119,8 @@ async fn issue(
         not_before: now - 3_600_000_000,
         not_after: now + years * YEAR_US,
         der_b64: STANDARD.encode(&der),
-        key_pem: Some(app.pki.seal_key(&key)?),
-        key_uri: None,
+        key_pem,
+        key_uri,
         revoked_at: None,
         created_at: now,
     };
@@ -119,7 +138,6 @@ async fn issue(
     )
     .await?;
     tx.commit().await?;
-    let key = Arc::new(key);
     app.pki.remember(&row.id, key.clone());
     Ok(Signer {
         certificate: cert,

@@ -218,3 +218,4 @@ mod organisation;
 mod procedures;
 mod processing;
 mod reports;
+mod signatures;

@@ -93,6 +93,11 @@ impl TestApp {
         })
     }
 
+    /// The data directory (files, key store passphrase).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Runs raw SQL on the database (used to tamper with rows as an attacker would).
     pub async fn raw(&self, sql: &str) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
