@@ -298,6 +298,15 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
             .set_passphrase(p)
             .map_err(|e| anyhow::anyhow!("key store: {e}"))?;
     }
+    let tsa = config
+        .tsa_url
+        .clone()
+        .or_else(|| config.demo.then(|| "internal".to_owned()));
+    if let Some(url) = tsa {
+        app.pki
+            .set_timestamp_authority(&url)
+            .map_err(|e| anyhow::anyhow!("timestamp authority: {e}"))?;
+    }
     if let Some(module) = config.pkcs11_module.as_deref().filter(|m| !m.is_empty()) {
         let token = config.pkcs11_token.as_deref().unwrap_or_default();
         let pin = config.pkcs11_pin.as_deref().unwrap_or_default();

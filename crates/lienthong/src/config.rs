@@ -43,6 +43,9 @@ pub struct Config {
     /// Passphrase of the software keys (prefer `LIENTHONG_PKI_PASSPHRASE`); default: the file
     /// `pki-passphrase` in the data directory, created on first use.
     pub pki_passphrase: Option<String>,
+    /// RFC 3161 timestamp authority for PAdES B-T: `http://…`, or `internal` for the platform's
+    /// own (the default with `--demo`); unset: signatures without timestamps (B-B).
+    pub tsa_url: Option<String>,
     /// Sender of e-mails.
     pub mail_from: String,
     /// Idle lifetime of a browser session, in minutes.
@@ -97,6 +100,7 @@ impl Default for Config {
             pkcs11_token: None,
             pkcs11_pin: None,
             pki_passphrase: None,
+            tsa_url: None,
             mail_from: "Dịch vụ công lienthong <no-reply@localhost>".into(),
             session_idle_minutes: 30,
             token_ttl_seconds: 3600,

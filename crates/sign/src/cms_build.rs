@@ -64,6 +64,18 @@ pub fn sign_digest(
     digest: &[u8; 32],
     timestamp: Option<Timestamper<'_>>,
 ) -> Result<Vec<u8>, SignError> {
+    signed_data(req, oids::DATA, None, digest, timestamp)
+}
+
+/// `SignedData` of content type `econtent_type` whose SHA-256 is `digest`, carrying the
+/// content itself when `econtent` is given (timestamp tokens carry their TSTInfo).
+pub(crate) fn signed_data(
+    req: &SignRequest<'_>,
+    econtent_type: const_oid::ObjectIdentifier,
+    econtent: Option<&[u8]>,
+    digest: &[u8; 32],
+    timestamp: Option<Timestamper<'_>>,
+) -> Result<Vec<u8>, SignError> {
     let cert_der = req.certificate.to_der().map_err(cms_err)?;
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
@@ -74,7 +86,7 @@ pub fn sign_digest(
     attrs
         .insert(attribute(
             oids::CONTENT_TYPE,
-            Any::encode_from(&oids::DATA).map_err(cms_err)?,
+            Any::encode_from(&econtent_type).map_err(cms_err)?,
         )?)
         .map_err(cms_err)?;
     attrs
@@ -149,11 +161,22 @@ pub fn sign_digest(
     let mut signers = SetOfVec::new();
     signers.insert(signer).map_err(cms_err)?;
     let sd = SignedData {
-        version: CmsVersion::V1,
+        // v3 when the content is not id-data (RFC 5652 §5.1).
+        version: if econtent_type == oids::DATA {
+            CmsVersion::V1
+        } else {
+            CmsVersion::V3
+        },
         digest_algorithms: digests,
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oids::DATA,
-            econtent: None,
+            econtent_type,
+            econtent: econtent
+                .map(|c| {
+                    OctetString::new(c.to_vec())
+                        .map_err(cms_err)
+                        .and_then(|o| Any::encode_from(&o).map_err(cms_err))
+                })
+                .transpose()?,
         },
         certificates: Some(CertificateSet(certs)),
         crls: None,

@@ -9,6 +9,7 @@
 //! - [`verify`] with [`trust`]: verification of signed PDFs and detached CMS against a trust
 //!   store, at signing time, with CRLs.
 //! - [`pkcs11`]: keys on PKCS#11 tokens and HSMs.
+//! - [`tsa`]: RFC 3161 timestamps (client and authority), for PAdES B-T.
 //! - [`pdf`]: the PDF reader and writer underneath, built for hostile input.
 
 pub mod ca;
@@ -21,6 +22,7 @@ pub mod pades;
 pub mod pdf;
 pub mod pkcs11;
 pub mod trust;
+pub mod tsa;
 pub mod verify;
 
 pub use error::SignError;

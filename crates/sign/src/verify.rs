@@ -171,9 +171,13 @@ fn texts(status: Status, detail: &str) -> (String, String) {
             format!("Không hợp lệ — chứng thư số đã bị thu hồi ({detail})."),
             format!("Invalid — the certificate was revoked ({detail})."),
         ),
-        Status::BadSignature => (
+        Status::BadSignature if detail.is_empty() => (
             "Không hợp lệ — giá trị chữ ký không khớp với khóa của người ký.".into(),
             "Invalid — the signature value does not match the signer's key.".into(),
+        ),
+        Status::BadSignature => (
+            format!("Không hợp lệ — dấu thời gian không đúng ({detail})."),
+            format!("Invalid — {detail}."),
         ),
         Status::Unsupported => (
             format!("Chưa kiểm tra được — thuật toán chưa được hỗ trợ ({detail})."),
@@ -190,6 +194,7 @@ fn verify_signed_data(
     trust: &TrustStore,
     claimed: Option<SystemTime>,
     now: SystemTime,
+    depth: usize,
 ) -> Result<CmsOutcome, SignError> {
     let certs: Vec<Certificate> = sd
         .certificates
@@ -272,11 +277,28 @@ fn verify_signed_data(
             return finish(report, Status::Unsupported, &key.algorithm.oid.to_string());
         }
     }
-    // Signing time: a signed attribute, else what the container claims, else now.
+    // Signing time: a valid timestamp over the signature value, else a signed attribute,
+    // else what the container claims, else now.
+    let stamped = if depth == 0 {
+        timestamp_of(si, trust, now)?
+    } else {
+        None
+    };
+    if let Some(Err(detail)) = &stamped {
+        return finish(report, Status::BadSignature, detail);
+    }
     let (at, source) = match attr(si, oids::SIGNING_TIME)
         .and_then(|a| a.to_der().ok())
         .and_then(|d| x509_cert::time::Time::from_der(&d).ok())
     {
+        _ if matches!(stamped, Some(Ok(_))) => (
+            stamped
+                .as_ref()
+                .and_then(|s| s.as_ref().ok())
+                .copied()
+                .unwrap_or(now),
+            "timestamp",
+        ),
         Some(t) => (t.to_system_time(), "signed-attribute"),
         None => match claimed {
             Some(t) => (t, "claimed"),
@@ -285,7 +307,7 @@ fn verify_signed_data(
     };
     report.signed_at = Some(rfc3339(at));
     report.time_source = source;
-    let path = trust.validate(signer, &certs, &crls, at, false);
+    let path = trust.validate(signer, &certs, &crls, at, source == "timestamp");
     report.certificate_chain = path.chain.iter().map(CertInfo::of).collect();
     report.revocation_checked = path.revocation_checked;
     match path.status {
@@ -320,6 +342,42 @@ fn verify_signed_data(
     }
 }
 
+/// The time a timestamp token in `si`'s unsigned attributes vouches for: `None` without a
+/// token, `Some(Err(why))` when the token is not valid for this signature.
+fn timestamp_of(
+    si: &SignerInfo,
+    trust: &TrustStore,
+    now: SystemTime,
+) -> Result<Option<Result<SystemTime, String>>, SignError> {
+    let Some(value) = si
+        .unsigned_attrs
+        .as_ref()
+        .and_then(|u| u.iter().find(|a| a.oid == oids::TIMESTAMP_TOKEN))
+        .and_then(|a| a.values.iter().next())
+    else {
+        return Ok(None);
+    };
+    let token = crate::tsa::token_of(value)?;
+    let info = crate::tsa::tst_info(&token)?;
+    if !crate::tsa::imprint_matches(&info, si.signature.as_bytes()) {
+        return Ok(Some(Err("timestamp over another signature".into())));
+    }
+    let sd = signed_data(&token)?;
+    let content = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .and_then(|c| c.decode_as::<OctetString>().ok())
+        .ok_or_else(|| cms_err("timestamp token without content"))?;
+    let stamped_at = info.gen_time.to_system_time();
+    let checked = verify_signed_data(&sd, &[content.as_bytes()], trust, Some(stamped_at), now, 1)?;
+    Ok(Some(if checked.report.status == Status::Valid {
+        Ok(stamped_at)
+    } else {
+        Err(format!("timestamp: {}", checked.report.reason_en))
+    }))
+}
+
 /// Verifies a detached CMS `signature` over `data` (or the content the CMS carries).
 pub fn verify_detached(
     data: Option<&[u8]>,
@@ -338,7 +396,7 @@ pub fn verify_detached(
         (None, Some(e)) => e,
         (None, None) => return Err(cms_err("detached signature without the signed file")),
     };
-    let out = verify_signed_data(&sd, &[content], trust, None, now)?;
+    let out = verify_signed_data(&sd, &[content], trust, None, now, 0)?;
     Ok(Report {
         valid: out.report.status == Status::Valid,
         revisions: 0,
@@ -410,7 +468,7 @@ pub fn verify_pdf(bytes: &[u8], trust: &TrustStore, now: SystemTime) -> Result<R
         ];
         let sd = parse_cms(&s.cms)?;
         let claimed = s.claimed_time.as_deref().and_then(parse_pdf_date);
-        let mut r = verify_signed_data(&sd, &parts, trust, claimed, now)?.report;
+        let mut r = verify_signed_data(&sd, &parts, trust, claimed, now, 0)?.report;
         r.field = Some(s.field.clone());
         r.revision = revision;
         r.covers_whole_document = cover == bytes.len();

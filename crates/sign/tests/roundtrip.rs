@@ -248,3 +248,118 @@ fn a_certificate_expired_at_signing_time_is_reported_with_its_validity() {
         r.signatures[0].reason_en
     );
 }
+
+#[test]
+fn a_timestamped_signature_takes_its_time_from_the_token() {
+    let p = pki();
+    let tsa = TestTsa::new(&p);
+    let stamp = |sig: &[u8]| tsa.stamp(sig);
+    let signed = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &p.person_key,
+            certificate: &p.person,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "B-T".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+            page: 0,
+        },
+        now(),
+        Some(&stamp),
+    )
+    .unwrap();
+    let trust = TrustStore {
+        anchors: vec![p.root.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &trust, now()).unwrap();
+    assert!(r.valid, "{r:#?}");
+    assert_eq!(r.signatures[0].time_source, "timestamp");
+    // A token over some other signature value is refused.
+    let wrong = |_: &[u8]| tsa.stamp(b"another signature");
+    let bad = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &p.person_key,
+            certificate: &p.person,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "B-T".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+            page: 0,
+        },
+        now(),
+        Some(&wrong),
+    )
+    .unwrap();
+    let r = verify_pdf(&bad, &trust, now()).unwrap();
+    assert!(!r.valid);
+    assert!(r.signatures[0].reason_en.contains("timestamp"), "{r:#?}");
+}
+
+#[test]
+fn the_authority_rejects_malformed_requests_and_the_client_a_foreign_token() {
+    let p = pki();
+    let tsa = TestTsa::new(&p);
+    let authority = lienthong_sign::tsa::Authority {
+        key: &tsa.key,
+        certificate: &tsa.cert,
+        chain: &[],
+    };
+    let resp = authority.respond(b"not a request", 1, now());
+    let e = lienthong_sign::tsa::token_from_response(&resp, &[0; 32]).unwrap_err();
+    assert!(e.to_string().contains("refused"), "{e}");
+    let req = lienthong_sign::tsa::request(&[1; 32], 5).unwrap();
+    let resp = authority.respond(&req, 2, now());
+    let e = lienthong_sign::tsa::token_from_response(&resp, &[2; 32]).unwrap_err();
+    assert!(e.to_string().contains("another digest"), "{e}");
+}
+
+#[test]
+fn the_http_client_fetches_a_token_from_a_tsa_on_loopback() {
+    use std::io::{Read, Write};
+    let p = pki();
+    let tsa = std::sync::Arc::new(TestTsa::new(&p));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = {
+        let tsa = tsa.clone();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 8192];
+            let mut got = Vec::new();
+            loop {
+                let n = s.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+                if let Some(at) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&got[..at]).to_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length: "))
+                        .unwrap()
+                        .trim()
+                        .parse()
+                        .unwrap();
+                    if got.len() >= at + 4 + len {
+                        let body = got[at + 4..at + 4 + len].to_vec();
+                        let authority = lienthong_sign::tsa::Authority {
+                            key: &tsa.key,
+                            certificate: &tsa.cert,
+                            chain: std::slice::from_ref(&tsa.ca),
+                        };
+                        let resp = authority.respond(&body, 9, now());
+                        s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\n\r\n", resp.len()).as_bytes()).unwrap();
+                        s.write_all(&resp).unwrap();
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    let token =
+        lienthong_sign::tsa::fetch(&format!("http://{addr}/tsa"), b"signature value", 77).unwrap();
+    server.join().unwrap();
+    assert!(token.len() > 300);
+    assert!(lienthong_sign::tsa::fetch("https://127.0.0.1:1/tsa", b"x", 1).is_err());
+}

@@ -497,3 +497,68 @@ fn a_seal_key_on_softhsm_signs_a_pdf_that_verifies() {
         assert!(text.contains("Signature is Valid."), "{text}");
     }
 }
+
+#[test]
+fn pyhanko_and_openssl_accept_our_timestamps() {
+    use sha2::Digest as _;
+    let f = Files::new();
+    let tsa = TestTsa::new(&f.p);
+    let stamp = |sig: &[u8]| tsa.stamp(sig);
+    let p = &f.p;
+    let signed = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &p.person_key,
+            certificate: &p.person,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "B-T".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+            page: 0,
+        },
+        now(),
+        Some(&stamp),
+    )
+    .unwrap();
+    std::fs::write(f.path("bt.pdf"), &signed).unwrap();
+    if let Some(pyhanko) = tool("pyhanko") {
+        let (ok, out) = run(Command::new(pyhanko)
+            .args([
+                "sign",
+                "validate",
+                "--pretty-print",
+                "--no-revocation-check",
+                "--trust",
+            ])
+            .arg(f.path("root.pem"))
+            .arg(f.path("bt.pdf")));
+        assert!(
+            ok && out.contains("The signature is judged VALID."),
+            "{out}"
+        );
+        assert!(out.to_lowercase().contains("timestamp"), "{out}");
+    }
+    // The authority's reply, checked by `openssl ts -verify` against its request.
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
+    let digest: [u8; 32] = sha2::Sha256::digest(b"any signature").into();
+    let req = lienthong_sign::tsa::request(&digest, 99).unwrap();
+    let authority = lienthong_sign::tsa::Authority {
+        key: &tsa.key,
+        certificate: &tsa.cert,
+        chain: std::slice::from_ref(&tsa.ca),
+    };
+    std::fs::write(f.path("q.tsq"), &req).unwrap();
+    std::fs::write(f.path("r.tsr"), authority.respond(&req, 11, now())).unwrap();
+    let (ok, out) = run(Command::new(&openssl)
+        .args(["ts", "-verify", "-queryfile"])
+        .arg(f.path("q.tsq"))
+        .arg("-in")
+        .arg(f.path("r.tsr"))
+        .arg("-CAfile")
+        .arg(f.path("root.pem"))
+        .arg("-untrusted")
+        .arg(f.path("ca.pem")));
+    assert!(ok && out.contains("Verification: OK"), "{out}");
+}

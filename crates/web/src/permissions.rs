@@ -171,6 +171,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/api/v1/pki/trust-anchors", Permission::Public),
     r("GET", "/api/v1/pki/crl", Permission::Public),
     r("POST", "/api/v1/signatures/verify", Permission::Public),
+    r("POST", "/api/v1/tsa", Permission::Public),
     r("GET", "/verify", Permission::Public),
     r("POST", "/verify", Permission::Public),
 ];

@@ -26,6 +26,7 @@ pub struct Pki {
     anchors: RwLock<Vec<Certificate>>,
     organization: RwLock<String>,
     public_url: RwLock<Option<String>>,
+    tsa: RwLock<Option<String>>,
     /// Serialises certificate issuance (one root, one seal per agency).
     pub(crate) issuing: tokio::sync::Mutex<()>,
 }
@@ -53,6 +54,7 @@ impl Pki {
             anchors: RwLock::new(Vec::new()),
             organization: RwLock::new("lienthong".into()),
             public_url: RwLock::new(None),
+            tsa: RwLock::new(None),
             issuing: tokio::sync::Mutex::new(()),
         }
     }
@@ -86,6 +88,19 @@ impl Pki {
             .read()
             .map(|o| o.clone())
             .unwrap_or_default()
+    }
+
+    /// Timestamps every signature (PAdES B-T) with the authority at `url` (`http://…`), or
+    /// with the platform's own authority when `url` is `internal`.
+    pub fn set_timestamp_authority(&self, url: &str) -> Result<(), AppError> {
+        *self.tsa.write().map_err(|_| poisoned())? =
+            Some(url.trim().to_owned()).filter(|u| !u.is_empty());
+        Ok(())
+    }
+
+    /// The configured timestamp authority.
+    pub fn timestamp_authority(&self) -> Option<String> {
+        self.tsa.read().ok()?.clone()
     }
 
     /// Sets the public address printed (as a QR code) on signed results for verification.

@@ -205,10 +205,10 @@ async fn end_entity(
         return load(app, &r, vec![issuing.certificate.clone()]).await;
     }
     let _guard = app.pki.issuing.lock().await;
-    let profile = if role == "seal" {
-        Profile::Seal
-    } else {
-        Profile::Person
+    let profile = match role {
+        "seal" => Profile::Seal,
+        "tsa" => Profile::Tsa,
+        _ => Profile::Person,
     };
     issue(app, role, owner, &subject, profile, Some(&issuing), 2).await
 }
@@ -250,7 +250,84 @@ pub struct Placement {
     pub seal: Option<[f64; 4]>,
 }
 
-/// Signs `pdf` by the official, then seals it by the agency (two incremental updates).
+/// How signatures get their timestamp.
+#[derive(Clone)]
+enum Stamping {
+    /// PAdES B-B: no timestamp.
+    None,
+    /// The platform's own authority, in process.
+    Internal(Box<Signer>),
+    /// An RFC 3161 authority over HTTP.
+    Remote(String),
+}
+
+fn random_u64() -> Result<u64, AppError> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("random source: {e}")))?;
+    Ok(u64::from_be_bytes(b))
+}
+
+impl Stamping {
+    async fn configured(app: &App) -> Result<Self, AppError> {
+        Ok(match app.pki.timestamp_authority().as_deref() {
+            None => Stamping::None,
+            Some("internal") => Stamping::Internal(Box::new(timestamp_authority(app).await?)),
+            Some(url) => Stamping::Remote(url.to_owned()),
+        })
+    }
+
+    /// A token for `signature` (blocking: call off the async runtime).
+    fn stamp(
+        &self,
+        signature: &[u8],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, lienthong_sign::SignError> {
+        use sha2::Digest as _;
+        let nonce =
+            random_u64().map_err(|e| lienthong_sign::SignError::Timestamp(e.to_string()))?;
+        match self {
+            Stamping::None => Err(lienthong_sign::SignError::Timestamp("no authority".into())),
+            Stamping::Internal(tsa) => {
+                let digest: [u8; 32] = sha2::Sha256::digest(signature).into();
+                let req = lienthong_sign::tsa::request(&digest, nonce)?;
+                let authority = lienthong_sign::tsa::Authority {
+                    key: tsa.key.as_ref(),
+                    certificate: &tsa.certificate,
+                    chain: &tsa.chain,
+                };
+                let resp = authority.grant(&req, nonce >> 1, now)?;
+                lienthong_sign::tsa::token_from_response(&resp, &digest)
+            }
+            Stamping::Remote(url) => lienthong_sign::tsa::fetch(url, signature, nonce),
+        }
+    }
+}
+
+/// The platform's own timestamp authority (certificate issued on first use).
+pub async fn timestamp_authority(app: &App) -> Result<Signer, AppError> {
+    let subject = Subject {
+        common_name: "lienthong Timestamp Authority".into(),
+        organization: Some(app.pki.organization()),
+        ..Subject::default()
+    };
+    end_entity(app, "tsa", "-", subject).await
+}
+
+/// Answers an RFC 3161 request with the platform's own authority (`POST /api/v1/tsa`).
+pub async fn timestamp(app: &App, request: &[u8]) -> Result<Vec<u8>, AppError> {
+    let tsa = timestamp_authority(app).await?;
+    let now = system_time(app.now_us());
+    let serial = random_u64()? >> 1;
+    let authority = lienthong_sign::tsa::Authority {
+        key: tsa.key.as_ref(),
+        certificate: &tsa.certificate,
+        chain: &tsa.chain,
+    };
+    Ok(authority.respond(request, serial, now))
+}
+
+/// Signs `pdf` by the official, then seals it by the agency (two incremental updates), each
+/// signature timestamped when an authority is configured (PAdES B-T).
 pub async fn sign_and_seal(
     app: &App,
     pdf: &[u8],
@@ -261,35 +338,45 @@ pub async fn sign_and_seal(
     at: &Placement,
 ) -> Result<Vec<u8>, AppError> {
     let now = system_time(app.now_us());
-    let first = sign_pdf(
-        pdf,
-        &PdfSigner {
-            key: official.key.as_ref(),
-            certificate: &official.certificate,
-            chain: &official.chain,
-            reason: reason.to_owned(),
-            location: location.to_owned(),
-            rect: at.signer,
-            page: at.page,
-        },
-        now,
-        None,
-    )
-    .map_err(sign_err)?;
-    sign_pdf(
-        &first,
-        &PdfSigner {
-            key: agency.key.as_ref(),
-            certificate: &agency.certificate,
-            chain: &agency.chain,
-            reason: "Ký số của cơ quan, tổ chức".into(),
-            location: location.to_owned(),
-            rect: at.seal,
-            page: at.page,
-        },
-        now,
-        None,
-    )
+    let stamping = Stamping::configured(app).await?;
+    let (pdf, official, agency) = (pdf.to_vec(), official.clone(), agency.clone());
+    let (reason, location) = (reason.to_owned(), location.to_owned());
+    let (page, signer_rect, seal_rect) = (at.page, at.signer, at.seal);
+    tokio::task::spawn_blocking(move || {
+        let stamp = |sig: &[u8]| stamping.stamp(sig, now);
+        let ts: Option<lienthong_sign::cms_build::Timestamper<'_>> =
+            (!matches!(stamping, Stamping::None)).then_some(&stamp);
+        let first = sign_pdf(
+            &pdf,
+            &PdfSigner {
+                key: official.key.as_ref(),
+                certificate: &official.certificate,
+                chain: &official.chain,
+                reason,
+                location: location.clone(),
+                rect: signer_rect,
+                page,
+            },
+            now,
+            ts,
+        )?;
+        sign_pdf(
+            &first,
+            &PdfSigner {
+                key: agency.key.as_ref(),
+                certificate: &agency.certificate,
+                chain: &agency.chain,
+                reason: "Ký số của cơ quan, tổ chức".into(),
+                location,
+                rect: seal_rect,
+                page,
+            },
+            now,
+            ts,
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(sign_err)
 }
 

@@ -239,3 +239,37 @@ async fn seals_live_on_a_pkcs11_token_when_one_is_configured() {
         .unwrap();
     assert!(e.to_string().contains("token"), "{e}");
 }
+
+async fn with_a_timestamp_authority_signatures_are_pades_b_t(t: TestApp) {
+    t.app.pki.set_timestamp_authority("internal").unwrap();
+    let signed = signed_by(&t.app, &signable_pdf()).await;
+    let r = signatures::verify_file(&t.app, &signed, None)
+        .await
+        .unwrap();
+    assert!(r.valid, "{r:#?}");
+    assert!(
+        r.signatures.iter().all(|s| s.time_source == "timestamp"),
+        "{r:#?}"
+    );
+    // An unreachable authority stops the signing with a clear error, and nothing is signed.
+    t.app
+        .pki
+        .set_timestamp_authority("http://127.0.0.1:9/tsa")
+        .unwrap();
+    let official = signatures::person(&t.app, "acc-1", "Trần Văn Ký", "Sở Tư pháp")
+        .await
+        .unwrap();
+    let seal = signatures::seal(&t.app, "000.00.04.H13", "Sở Tư pháp")
+        .await
+        .unwrap();
+    let at = signatures::Placement {
+        page: 0,
+        signer: None,
+        seal: None,
+    };
+    let e = signatures::sign_and_seal(&t.app, &signable_pdf(), &official, &seal, "x", "y", &at)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("timestamp"), "{e}");
+}
+crate::on_both_engines!(with_a_timestamp_authority_signatures_are_pades_b_t);

@@ -142,3 +142,42 @@ pub fn pem(c: &Certificate) -> String {
     use der::EncodePem as _;
     c.to_pem(der::pem::LineEnding::LF).unwrap()
 }
+
+/// A timestamp authority certified by the test CA, and a timestamper calling it in-process.
+pub struct TestTsa {
+    pub cert: Certificate,
+    pub key: SoftwareKey,
+    pub ca: Certificate,
+}
+
+impl TestTsa {
+    pub fn new(p: &Pki) -> Self {
+        let key = SoftwareKey::generate_ec();
+        let cert = issue(
+            Profile::Tsa,
+            "Lienthong Test TSA",
+            &key,
+            Some((&p.ca, &p.ca_key)),
+            now() - DAY,
+            now() + 365 * DAY,
+        );
+        TestTsa {
+            cert,
+            key,
+            ca: p.ca.clone(),
+        }
+    }
+
+    pub fn stamp(&self, signature: &[u8]) -> Result<Vec<u8>, lienthong_sign::SignError> {
+        use sha2::Digest as _;
+        let digest: [u8; 32] = sha2::Sha256::digest(signature).into();
+        let req = lienthong_sign::tsa::request(&digest, 42)?;
+        let authority = lienthong_sign::tsa::Authority {
+            key: &self.key,
+            certificate: &self.cert,
+            chain: std::slice::from_ref(&self.ca),
+        };
+        let resp = authority.respond(&req, 7, now());
+        lienthong_sign::tsa::token_from_response(&resp, &digest)
+    }
+}

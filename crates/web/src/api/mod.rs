@@ -108,6 +108,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(signatures::crl))
         .merge(
             OpenApiRouter::new()
+                .routes(routes!(signatures::tsa))
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024)),
+        )
+        .merge(
+            OpenApiRouter::new()
                 .routes(routes!(signatures::verify))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     2 * signatures::MAX_VERIFY_BYTES + 65_536,

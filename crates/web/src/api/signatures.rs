@@ -208,3 +208,23 @@ pub async fn crl(State(state): State<AppState>, auth: Auth) -> Result<Response, 
         .map_err(|e| ApiError(e, auth.lang))?;
     Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response())
 }
+
+/// The platform's own RFC 3161 timestamp authority (`application/timestamp-query` in,
+/// `application/timestamp-reply` out); malformed requests get a rejection reply.
+#[utoipa::path(post, path = "/api/v1/tsa", tag = "signatures",
+    request_body(content_type = "application/timestamp-query", content = Vec<u8>),
+    responses((status = 200, content_type = "application/timestamp-reply", body = Vec<u8>)))]
+pub async fn tsa(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let reply = signatures::timestamp(&state.app, &body)
+        .await
+        .map_err(|e| ApiError(e, auth.lang))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/timestamp-reply")],
+        reply,
+    )
+        .into_response())
+}

@@ -193,3 +193,31 @@ async fn the_public_page_checks_an_upload_without_javascript() {
     let missing = w.get("/verify?document=01234567-no-such", &[]).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_internal_timestamp_authority_answers_rfc_3161_requests() {
+    let w = web().await;
+    let digest = [9u8; 32];
+    let req = lienthong_sign::tsa::request(&digest, 1234).unwrap();
+    let r = w
+        .post("/api/v1/tsa", "application/timestamp-query", req, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers.get("content-type").unwrap(),
+        "application/timestamp-reply"
+    );
+    let token = lienthong_sign::tsa::token_from_response(&r.bytes, &digest).unwrap();
+    assert!(token.len() > 300);
+    let r = w
+        .post(
+            "/api/v1/tsa",
+            "application/timestamp-query",
+            b"garbage".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let e = lienthong_sign::tsa::token_from_response(&r.bytes, &digest).unwrap_err();
+    assert!(e.to_string().contains("refused"), "{e}");
+}
