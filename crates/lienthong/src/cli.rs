@@ -307,6 +307,25 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
             .set_timestamp_authority(&url)
             .map_err(|e| anyhow::anyhow!("timestamp authority: {e}"))?;
     }
+    if let Some(dir) = &config.trust_dir {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| anyhow::anyhow!("trust_dir {}: {e}", dir.display()))?;
+        let mut roots = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let bytes = std::fs::read(&path)
+                .map_err(|e| anyhow::anyhow!("trust_dir {}: {e}", path.display()))?;
+            let found = lienthong_sign::trust::parse_certificates(&bytes);
+            if found.is_empty() {
+                tracing::warn!(file = %path.display(), "no certificate in this file of trust_dir");
+            }
+            roots.extend(found);
+        }
+        tracing::info!(roots = roots.len(), "trusted roots added from trust_dir");
+        app.pki
+            .add_anchors(roots)
+            .map_err(|e| anyhow::anyhow!("key store: {e}"))?;
+    }
     if let Some(module) = config.pkcs11_module.as_deref().filter(|m| !m.is_empty()) {
         let token = config.pkcs11_token.as_deref().unwrap_or_default();
         let pin = config.pkcs11_pin.as_deref().unwrap_or_default();

@@ -46,6 +46,9 @@ pub struct Config {
     /// RFC 3161 timestamp authority for PAdES B-T: `http://…`, or `internal` for the platform's
     /// own (the default with `--demo`); unset: signatures without timestamps (B-B).
     pub tsa_url: Option<String>,
+    /// Directory of further trusted root certificates (PEM or DER files), e.g. the
+    /// government root CA's successors and public CAs' roots.
+    pub trust_dir: Option<std::path::PathBuf>,
     /// Sender of e-mails.
     pub mail_from: String,
     /// Idle lifetime of a browser session, in minutes.
@@ -101,6 +104,7 @@ impl Default for Config {
             pkcs11_pin: None,
             pki_passphrase: None,
             tsa_url: None,
+            trust_dir: None,
             mail_from: "Dịch vụ công lienthong <no-reply@localhost>".into(),
             session_idle_minutes: 30,
             token_ttl_seconds: 3600,

@@ -54,6 +54,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     app.pki
         .set_public_url(&settings.public_url)
         .map_err(|e| anyhow::anyhow!("key store: {e}"))?;
+    lienthong_app::signatures::authority(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("certification authority: {e}"))?;
     let indexed = lienthong_app::catalog::rebuild_index(&app)
         .await
         .map_err(|e| anyhow::anyhow!("search index: {e}"))?;

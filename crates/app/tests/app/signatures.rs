@@ -273,3 +273,46 @@ async fn with_a_timestamp_authority_signatures_are_pades_b_t(t: TestApp) {
     assert!(e.to_string().contains("timestamp"), "{e}");
 }
 crate::on_both_engines!(with_a_timestamp_authority_signatures_are_pades_b_t);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roots_added_to_the_trust_store_make_foreign_signatures_trusted() {
+    use lienthong_sign::{
+        ca,
+        keys::{KeySigner, SoftwareKey},
+    };
+    let t = TestApp::new(crate::common::Engine::Sqlite).await.unwrap();
+    let now = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(t.app.now_us() / 1_000_000).unwrap());
+    let year = std::time::Duration::from_secs(365 * 86_400);
+    let key = SoftwareKey::generate_ec();
+    let subject = ca::Subject {
+        common_name: "Foreign Root".into(),
+        ..ca::Subject::default()
+    };
+    let spec = ca::CertSpec {
+        profile: ca::Profile::Root,
+        subject: &subject,
+        public_key: key.public_key().unwrap(),
+        not_before: now - year,
+        not_after: now + year,
+        crl_url: None,
+    };
+    let root = ca::issue(&spec, None, &key).unwrap();
+    let data = b"van ban".to_vec();
+    let p7s = lienthong_sign::cms_build::sign_detached(&key, &root, &[], &data, now).unwrap();
+    let r = signatures::verify_file(&t.app, &data, Some(&p7s))
+        .await
+        .unwrap();
+    assert_eq!(r.signatures[0].status, Status::Untrusted);
+    t.app.pki.add_anchors(vec![root]).unwrap();
+    let r = signatures::verify_file(&t.app, &data, Some(&p7s))
+        .await
+        .unwrap();
+    assert!(r.valid, "{r:#?}");
+    let pem = signatures::trust_anchors_pem(&t.app).await.unwrap();
+    assert_eq!(
+        pem.matches("BEGIN CERTIFICATE").count(),
+        3,
+        "internal root, government root, the added one"
+    );
+}

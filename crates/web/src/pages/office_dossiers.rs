@@ -61,7 +61,7 @@ struct DossierPage {
     actions: Vec<(String, String)>,
     targets: Vec<(String, String)>,
     agencies: Vec<(String, String)>,
-    documents: Vec<(String, String)>,
+    documents: Vec<(String, String, Option<(bool, String, String)>)>,
     open_items: Vec<(String, String)>,
     legs: Vec<(String, String, String, String, String)>,
     history: Vec<(String, String, String, Option<String>)>,
@@ -96,6 +96,31 @@ async fn page(
     };
     match loaded {
         Ok((v, procedure, agencies, steps)) => {
+            // The signatures of each issued result: verdict, signers, link to the details.
+            let mut signed = std::collections::HashMap::new();
+            for d in v.documents.iter().filter(|d| d.kind == "result") {
+                if let Ok((_, report)) =
+                    lienthong_app::signatures::verify_issued(&state.app, &d.id).await
+                {
+                    let signers = report
+                        .signatures
+                        .iter()
+                        .map(|s| {
+                            let reason = if lang == lienthong_domain::Lang::En {
+                                &s.reason_en
+                            } else {
+                                &s.reason_vi
+                            };
+                            format!("{} ({reason})", s.signer)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    signed.insert(
+                        d.id.clone(),
+                        (report.valid, signers, format!("/verify?document={}", d.id)),
+                    );
+                }
+            }
             let name_of = |code: &str| {
                 agencies
                     .iter()
@@ -170,6 +195,7 @@ async fn page(
                         (
                             format!("/api/v1/dossiers/{}/documents/{}", v.row.code, d.id),
                             format!("{} — {}", doc_label(&d.kind, lang), when(d.created_at)),
+                            signed.get(&d.id).cloned(),
                         )
                     })
                     .collect(),

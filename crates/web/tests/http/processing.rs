@@ -254,6 +254,16 @@ async fn the_one_stop_journey_over_http_and_pages() {
             .iter()
             .all(|s| s["status"] == "valid" && s["trusted"] == true)
     );
+    // The officials' dossier view shows the verdict and who signed, with a link to details.
+    let office_page = w
+        .get(&format!("/office/dossiers/{code}"), &[("cookie", &office)])
+        .await;
+    assert!(
+        office_page.body.contains("Chữ ký số hợp lệ"),
+        "{}",
+        office_page.body
+    );
+    assert!(office_page.body.contains("/verify?document="));
     let returned = send(
         desk.clone(),
         r#"{"action":"return_result","version":7,"channel":"online"}"#.into(),
