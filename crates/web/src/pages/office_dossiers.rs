@@ -45,6 +45,9 @@ fn doc_label(kind: &str, lang: Lang) -> &'static str {
     }
 }
 
+/// Verdict, signers and the link to the details of a signed document.
+type SignatureSummary = (bool, String, String);
+
 #[derive(Template)]
 #[template(path = "office_dossier.html")]
 struct DossierPage {
@@ -61,7 +64,7 @@ struct DossierPage {
     actions: Vec<(String, String)>,
     targets: Vec<(String, String)>,
     agencies: Vec<(String, String)>,
-    documents: Vec<(String, String, Option<(bool, String, String)>)>,
+    documents: Vec<(String, String, Option<SignatureSummary>)>,
     open_items: Vec<(String, String)>,
     legs: Vec<(String, String, String, String, String)>,
     history: Vec<(String, String, String, Option<String>)>,
