@@ -145,5 +145,14 @@ pub async fn receipt(
             v.row.code
         ),
     };
-    lienthong_documents::receipt_pdf(&data).map_err(|e| AppError::Internal(e.to_string()))
+    let pdf =
+        lienthong_documents::receipt_pdf(&data).map_err(|e| AppError::Internal(e.to_string()))?;
+    crate::signatures::seal_document(
+        app,
+        &pdf,
+        &v.row.agency_code,
+        &v.agency_name,
+        &format!("Giấy tiếp nhận hồ sơ {}", v.row.code),
+    )
+    .await
 }

@@ -246,6 +246,16 @@ pub(crate) async fn issue(
         notice_pdf_marked(&notice).map_err(|e| AppError::Internal(e.to_string()))?;
     if let Some(m) = marks {
         bytes = sign_result(app, s, principal, &bytes, Some(m)).await?;
+    } else {
+        // Other notices carry the agency's seal (invisible).
+        bytes = signatures::seal_document(
+            app,
+            &bytes,
+            &s.row.agency_code,
+            &notice.agency_name,
+            &format!("{} — {}", notice.title, s.row.code),
+        )
+        .await?;
     }
     let blob = app.blobs.put(&bytes).await?;
     let file_name = format!("{}-{}.pdf", kind.replace('_', "-"), s.row.code);

@@ -380,6 +380,44 @@ pub async fn sign_and_seal(
     .map_err(sign_err)
 }
 
+/// Seals a document the agency issues (receipt, notice) with an invisible signature of the
+/// agency's seal, timestamped when an authority is configured.
+pub async fn seal_document(
+    app: &App,
+    pdf: &[u8],
+    agency_code: &str,
+    agency_name: &str,
+    reason: &str,
+) -> Result<Vec<u8>, AppError> {
+    let seal = seal(app, agency_code, agency_name).await?;
+    let now = system_time(app.now_us());
+    let stamping = Stamping::configured(app).await?;
+    let pdf = pdf.to_vec();
+    let reason = reason.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let stamp = |sig: &[u8]| stamping.stamp(sig, now);
+        let ts: Option<lienthong_sign::cms_build::Timestamper<'_>> =
+            (!matches!(stamping, Stamping::None)).then_some(&stamp);
+        sign_pdf(
+            &pdf,
+            &PdfSigner {
+                key: seal.key.as_ref(),
+                certificate: &seal.certificate,
+                chain: &seal.chain,
+                reason,
+                location: String::new(),
+                rect: None,
+                page: 0,
+            },
+            now,
+            ts,
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(sign_err)
+}
+
 /// Roots the platform trusts (its own, the government root, configured ones), the issuing
 /// CAs, and fresh CRLs of the internal CA.
 pub async fn trust_store(app: &App) -> Result<TrustStore, AppError> {

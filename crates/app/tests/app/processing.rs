@@ -97,6 +97,18 @@ async fn supplements_pause_the_clock_and_change_only_what_was_asked(t: TestApp) 
         .unwrap()
         .1;
     assert!(pdf.starts_with(b"%PDF-"));
+    // The notice carries the agency's seal, and so does the receipt.
+    let sealed = lienthong_app::signatures::verify_file(&t.app, &pdf, None)
+        .await
+        .unwrap();
+    assert!(sealed.valid && sealed.signatures.len() == 1, "{sealed:#?}");
+    let receipt = dossiers::receipt(&t.app, &citizen, &code, "http://127.0.0.1/track")
+        .await
+        .unwrap();
+    let sealed = lienthong_app::signatures::verify_file(&t.app, &receipt, None)
+        .await
+        .unwrap();
+    assert!(sealed.valid && sealed.signatures.len() == 1, "{sealed:#?}");
     assert_eq!(
         dossiers::get(&t.app, &citizen, &code)
             .await
