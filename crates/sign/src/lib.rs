@@ -16,6 +16,7 @@ pub mod ca;
 pub mod cms_build;
 pub mod crypto;
 mod error;
+pub mod http;
 pub mod keys;
 pub mod oids;
 pub mod pades;

@@ -1,10 +1,7 @@
 //! RFC 3161 timestamps: the client (request, response check, a small HTTP/1.1 transport) and
 //! a timestamp authority the platform can run itself (the demo's, and for tests).
 
-use std::{
-    io::{Read as _, Write as _},
-    time::{Duration, SystemTime},
-};
+use std::time::{Duration, SystemTime};
 
 use cms::content_info::ContentInfo;
 use der::{
@@ -209,43 +206,16 @@ impl Authority<'_> {
 pub fn fetch(url: &str, signature: &[u8], nonce: u64) -> Result<Vec<u8>, SignError> {
     let digest: [u8; 32] = Sha256::digest(signature).into();
     let body = request(&digest, nonce)?;
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| ts_err("only http:// timestamp authorities are supported"))?;
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
-    let addr = std::net::ToSocketAddrs::to_socket_addrs(host)
-        .map_err(ts_err)?
-        .next()
-        .ok_or_else(|| ts_err("unknown host"))?;
-    let limit = Duration::from_secs(10);
-    let mut stream = std::net::TcpStream::connect_timeout(&addr, limit).map_err(ts_err)?;
-    stream.set_read_timeout(Some(limit)).map_err(ts_err)?;
-    stream.set_write_timeout(Some(limit)).map_err(ts_err)?;
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/timestamp-query\r\nAccept: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).map_err(ts_err)?;
-    stream.write_all(&body).map_err(ts_err)?;
-    let mut raw = Vec::new();
-    stream
-        .take(MAX_RESPONSE)
-        .read_to_end(&mut raw)
-        .map_err(ts_err)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| ts_err("malformed HTTP response"))?;
-    let (head, rest) = raw.split_at(split);
-    let status_line =
-        String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or_default())
-            .into_owned();
-    if !status_line.contains(" 200 ") {
-        return Err(ts_err(format!("HTTP {}", status_line.trim())));
-    }
-    token_from_response(rest.get(4..).unwrap_or_default(), &digest)
+    let reply = crate::http::request(
+        "POST",
+        url,
+        Some("application/timestamp-query"),
+        &body,
+        MAX_RESPONSE,
+        Duration::from_secs(10),
+    )
+    .map_err(SignError::Timestamp)?;
+    token_from_response(&reply, &digest)
 }
 
 /// A token's claims, once its signature and chain were checked.

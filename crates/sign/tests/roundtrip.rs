@@ -363,3 +363,141 @@ fn the_http_client_fetches_a_token_from_a_tsa_on_loopback() {
     assert!(token.len() > 300);
     assert!(lienthong_sign::tsa::fetch("https://127.0.0.1:1/tsa", b"x", 1).is_err());
 }
+
+/// Serves `body` to every GET on loopback until the test ends; returns the base URL.
+fn serve_file(body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut s = stream;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_crl_named_by_the_certificate_is_fetched_when_none_is_known() {
+    use der::Encode as _;
+    use lienthong_sign::ca::{CertSpec, Revoked, crl};
+    use lienthong_sign::keys::KeySigner as _;
+    let p = pki();
+    let key = lienthong_sign::keys::SoftwareKey::generate_ec();
+    // The CRL's address is known before the certificate: reserve it with a placeholder body.
+    let url_holder = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = format!("http://{addr}/ca.crl");
+    let s = subject("Cán bộ có CRL");
+    let cert = lienthong_sign::ca::issue(
+        &CertSpec {
+            profile: lienthong_sign::ca::Profile::Person,
+            subject: &s,
+            public_key: key.public_key().unwrap(),
+            not_before: now() - DAY,
+            not_after: now() + DAY,
+            crl_url: Some(&url),
+        },
+        Some(&p.ca),
+        &p.ca_key,
+    )
+    .unwrap();
+    assert_eq!(lienthong_sign::trust::crl_urls(&cert), vec![url.clone()]);
+    let revoked = crl(
+        &p.ca,
+        &p.ca_key,
+        &[Revoked {
+            serial: cert.tbs_certificate.serial_number.as_bytes().to_vec(),
+            at: now() - DAY,
+        }],
+        3,
+        now() - DAY,
+        now() + DAY,
+    )
+    .unwrap();
+    *url_holder.lock().unwrap() = revoked.to_der().unwrap();
+    {
+        let body = url_holder.clone();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            for stream in listener.incoming().flatten() {
+                let mut st = stream;
+                let mut buf = [0u8; 4096];
+                let _ = st.read(&mut buf);
+                let b = body.lock().unwrap().clone();
+                let _ = st.write_all(
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", b.len()).as_bytes(),
+                );
+                let _ = st.write_all(&b);
+            }
+        });
+    }
+    let signed = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &key,
+            certificate: &cert,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "CRL".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+            page: 0,
+        },
+        now(),
+        None,
+    )
+    .unwrap();
+    let root_crl = crl(&p.root, &p.root_key, &[], 1, now() - DAY, now() + DAY).unwrap();
+    let offline = TrustStore {
+        anchors: vec![p.root.clone()],
+        crls: vec![root_crl.clone()],
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &offline, now()).unwrap();
+    assert!(r.valid && !r.signatures[0].revocation_checked, "{r:#?}");
+    let online = TrustStore {
+        anchors: vec![p.root.clone()],
+        crls: vec![root_crl],
+        fetch_crls: true,
+        ..TrustStore::default()
+    };
+    let r = verify_pdf(&signed, &online, now()).unwrap();
+    assert_eq!(r.signatures[0].status, Status::Revoked, "{r:#?}");
+    // A distribution point that serves garbage leaves revocation unchecked, nothing worse.
+    let bad_url = format!("{}/ca.crl", serve_file(b"not a CRL".to_vec()));
+    let cert2 = lienthong_sign::ca::issue(
+        &CertSpec {
+            profile: lienthong_sign::ca::Profile::Person,
+            subject: &s,
+            public_key: key.public_key().unwrap(),
+            not_before: now() - DAY,
+            not_after: now() + DAY,
+            crl_url: Some(&bad_url),
+        },
+        Some(&p.ca),
+        &p.ca_key,
+    )
+    .unwrap();
+    let signed2 = sign_pdf(
+        &sample_pdf(),
+        &PdfSigner {
+            key: &key,
+            certificate: &cert2,
+            chain: std::slice::from_ref(&p.ca),
+            reason: "CRL".into(),
+            location: "Cần Thơ".into(),
+            rect: None,
+            page: 0,
+        },
+        now(),
+        None,
+    )
+    .unwrap();
+    let r = verify_pdf(&signed2, &online, now()).unwrap();
+    assert!(r.valid && !r.signatures[0].revocation_checked, "{r:#?}");
+}

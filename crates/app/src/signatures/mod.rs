@@ -469,6 +469,8 @@ pub async fn trust_store(app: &App) -> Result<TrustStore, AppError> {
         anchors,
         intermediates,
         crls,
+        // Foreign certificates name their CRL; it is fetched (off the async runtime).
+        fetch_crls: true,
     })
 }
 
