@@ -264,6 +264,22 @@ async fn the_one_stop_journey_over_http_and_pages() {
         office_page.body
     );
     assert!(office_page.body.contains("/verify?document="));
+    // The public page the QR code opens says the result is valid, without personal data.
+    let link = office_page
+        .body
+        .split("/verify?document=")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let public = w.get(&format!("/verify?document={link}"), &[]).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.body.contains("Hợp lệ: mọi chữ ký số đều đúng"),
+        "{}",
+        public.body
+    );
+    assert!(!public.body.contains("092085001234") && !public.body.contains("Nguyễn Văn An"));
     let returned = send(
         desk.clone(),
         r#"{"action":"return_result","version":7,"channel":"online"}"#.into(),
