@@ -37,9 +37,14 @@ fn io(what: &str, e: std::io::Error) -> AppError {
     AppError::Internal(format!("{what}: {e}"))
 }
 
+/// SHA-256 of a file, streamed (database snapshots run to many gigabytes).
 fn sha256_file(path: &Path) -> Result<String, AppError> {
-    let bytes = std::fs::read(path).map_err(|e| io(&path.display().to_string(), e))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| io(&name, e))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, file), &mut hasher)
+        .map_err(|e| io(&name, e))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Copies the file of `sha256` from one store to another, checking its content on the way.
