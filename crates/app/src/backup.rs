@@ -42,8 +42,11 @@ fn sha256_file(path: &Path) -> Result<String, AppError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| io(&name, e))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, file), &mut hasher)
-        .map_err(|e| io(&name, e))?;
+    std::io::copy(
+        &mut std::io::BufReader::with_capacity(1 << 20, file),
+        &mut hasher,
+    )
+    .map_err(|e| io(&name, e))?;
     Ok(hex::encode(hasher.finalize()))
 }
 
