@@ -218,18 +218,7 @@ pub fn fetch(url: &str, signature: &[u8], nonce: u64) -> Result<Vec<u8>, SignErr
     token_from_response(&reply, &digest)
 }
 
-/// A token's claims, once its signature and chain were checked.
-#[derive(Debug, Clone)]
-pub struct Stamped {
-    /// The time the TSA vouches for.
-    pub gen_time: SystemTime,
-    /// The TSA's name.
-    pub authority: String,
-    /// Whether the token is valid and trusted.
-    pub valid: bool,
-}
-
-/// The time in `token` if it stamps `signature` (the hash in the imprint).
+/// Whether the token's imprint is the hash of `signature`.
 pub fn imprint_matches(info: &TstInfo, signature: &[u8]) -> bool {
     crate::crypto::Hash::from_oid(&info.message_imprint.hash_algorithm.oid)
         .is_some_and(|h| h.digest(&[signature]) == info.message_imprint.hashed_message.as_bytes())

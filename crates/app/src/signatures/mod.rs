@@ -197,14 +197,18 @@ async fn end_entity(
     subject: Subject,
 ) -> Result<Signer, AppError> {
     let (_, issuing) = authority(app).await?;
-    let existing = {
+    let existing = || async {
         let mut conn = app.db.read().await?;
-        pki::current(&mut conn, role, owner, app.now_us()).await?
+        Ok::<_, AppError>(pki::current(&mut conn, role, owner, app.now_us()).await?)
     };
-    if let Some(r) = existing {
+    if let Some(r) = existing().await? {
         return load(app, &r, vec![issuing.certificate.clone()]).await;
     }
     let _guard = app.pki.issuing.lock().await;
+    // Another first signer may have issued it while this one waited for the lock.
+    if let Some(r) = existing().await? {
+        return load(app, &r, vec![issuing.certificate.clone()]).await;
+    }
     let profile = match role {
         "seal" => Profile::Seal,
         "tsa" => Profile::Tsa,
@@ -326,6 +330,52 @@ pub async fn timestamp(app: &App, request: &[u8]) -> Result<Vec<u8>, AppError> {
     Ok(authority.respond(request, serial, now))
 }
 
+/// One signature to add: who, why, and where its visible block is (if any).
+struct Pass {
+    signer: Signer,
+    reason: String,
+    rect: Option<[f64; 4]>,
+}
+
+/// Adds `passes` to `pdf` in order, each its own incremental update, off the async runtime,
+/// timestamped when an authority is configured.
+async fn sign_in_order(
+    app: &App,
+    pdf: &[u8],
+    passes: Vec<Pass>,
+    location: &str,
+    page: usize,
+) -> Result<Vec<u8>, AppError> {
+    let now = system_time(app.now_us());
+    let stamping = Stamping::configured(app).await?;
+    let (mut pdf, location) = (pdf.to_vec(), location.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let stamp = |sig: &[u8]| stamping.stamp(sig, now);
+        let ts: Option<lienthong_sign::cms_build::Timestamper<'_>> =
+            (!matches!(stamping, Stamping::None)).then_some(&stamp);
+        for pass in passes {
+            pdf = sign_pdf(
+                &pdf,
+                &PdfSigner {
+                    key: pass.signer.key.as_ref(),
+                    certificate: &pass.signer.certificate,
+                    chain: &pass.signer.chain,
+                    reason: pass.reason,
+                    location: location.clone(),
+                    rect: pass.rect,
+                    page,
+                },
+                now,
+                ts,
+            )?;
+        }
+        Ok(pdf)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(sign_err)
+}
+
 /// Signs `pdf` by the official, then seals it by the agency (two incremental updates), each
 /// signature timestamped when an authority is configured (PAdES B-T).
 pub async fn sign_and_seal(
@@ -337,47 +387,19 @@ pub async fn sign_and_seal(
     location: &str,
     at: &Placement,
 ) -> Result<Vec<u8>, AppError> {
-    let now = system_time(app.now_us());
-    let stamping = Stamping::configured(app).await?;
-    let (pdf, official, agency) = (pdf.to_vec(), official.clone(), agency.clone());
-    let (reason, location) = (reason.to_owned(), location.to_owned());
-    let (page, signer_rect, seal_rect) = (at.page, at.signer, at.seal);
-    tokio::task::spawn_blocking(move || {
-        let stamp = |sig: &[u8]| stamping.stamp(sig, now);
-        let ts: Option<lienthong_sign::cms_build::Timestamper<'_>> =
-            (!matches!(stamping, Stamping::None)).then_some(&stamp);
-        let first = sign_pdf(
-            &pdf,
-            &PdfSigner {
-                key: official.key.as_ref(),
-                certificate: &official.certificate,
-                chain: &official.chain,
-                reason,
-                location: location.clone(),
-                rect: signer_rect,
-                page,
-            },
-            now,
-            ts,
-        )?;
-        sign_pdf(
-            &first,
-            &PdfSigner {
-                key: agency.key.as_ref(),
-                certificate: &agency.certificate,
-                chain: &agency.chain,
-                reason: "Ký số của cơ quan, tổ chức".into(),
-                location,
-                rect: seal_rect,
-                page,
-            },
-            now,
-            ts,
-        )
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(sign_err)
+    let passes = vec![
+        Pass {
+            signer: official.clone(),
+            reason: reason.to_owned(),
+            rect: at.signer,
+        },
+        Pass {
+            signer: agency.clone(),
+            reason: "Ký số của cơ quan, tổ chức".into(),
+            rect: at.seal,
+        },
+    ];
+    sign_in_order(app, pdf, passes, location, at.page).await
 }
 
 /// Seals a document the agency issues (receipt, notice) with an invisible signature of the
@@ -389,33 +411,12 @@ pub async fn seal_document(
     agency_name: &str,
     reason: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let seal = seal(app, agency_code, agency_name).await?;
-    let now = system_time(app.now_us());
-    let stamping = Stamping::configured(app).await?;
-    let pdf = pdf.to_vec();
-    let reason = reason.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let stamp = |sig: &[u8]| stamping.stamp(sig, now);
-        let ts: Option<lienthong_sign::cms_build::Timestamper<'_>> =
-            (!matches!(stamping, Stamping::None)).then_some(&stamp);
-        sign_pdf(
-            &pdf,
-            &PdfSigner {
-                key: seal.key.as_ref(),
-                certificate: &seal.certificate,
-                chain: &seal.chain,
-                reason,
-                location: String::new(),
-                rect: None,
-                page: 0,
-            },
-            now,
-            ts,
-        )
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(sign_err)
+    let pass = Pass {
+        signer: seal(app, agency_code, agency_name).await?,
+        reason: reason.to_owned(),
+        rect: None,
+    };
+    sign_in_order(app, pdf, vec![pass], "", 0).await
 }
 
 /// Roots the platform trusts (its own, the government root, configured ones), the issuing
