@@ -7,7 +7,7 @@ use lienthong_store::calendar as store;
 use crate::{
     App, AppError,
     audit::{self, AuditCtx},
-    authz::{Action, Caller, authorize},
+    authz::{Action, Caller},
 };
 
 /// The calendar of `from_year..=to_year` with the stored overrides.
@@ -88,29 +88,8 @@ pub async fn set_override(
     ctx: &AuditCtx,
     o: &Override,
 ) -> Result<(), AppError> {
-    authorize(caller, Action::ManageOrganisation, None)?;
     // The calendar is the province's: only an administrator of a top-level agency sets it.
-    let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
-    let mut top_level_admin = false;
-    {
-        let mut conn = app.db.read().await?;
-        for g in principal
-            .roles
-            .iter()
-            .filter(|g| g.role == lienthong_domain::role::Role::Admin)
-        {
-            if let Some(a) =
-                lienthong_store::org::agency_at(&mut conn, &g.agency_code, app.clock.today())
-                    .await?
-                && a.parent_code.is_none()
-            {
-                top_level_admin = true;
-            }
-        }
-    }
-    if !top_level_admin {
-        return Err(AppError::Forbidden);
-    }
+    crate::org::authorize_province(app, caller, Action::ManageOrganisation).await?;
     let mut tx = app.db.write().await?;
     store::set_override(tx.conn(), o.date, o.day_off, &o.name).await?;
     audit::record(

@@ -12,7 +12,7 @@ use lienthong_store::processing::{self as store, WorkflowRow};
 use crate::{
     App, AppError, FieldError,
     audit::{self, AuditCtx},
-    authz::{Action, Caller, authorize},
+    authz::{Action, Caller},
 };
 
 /// Name procedures use for the built-in flow.
@@ -125,7 +125,7 @@ pub async fn save(
     name: &str,
     definition: &str,
 ) -> Result<WorkflowRow, AppError> {
-    authorize(caller, Action::ManageCatalog, None)?;
+    crate::org::authorize_province(app, caller, Action::ManageCatalog).await?;
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
     store_version(app, &principal.account_id, ctx, name, definition).await
 }

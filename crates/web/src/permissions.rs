@@ -103,7 +103,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/", Permission::Public),
     r("GET", "/login", Permission::Public),
     r("POST", "/login", Permission::Public),
-    r("POST", "/logout", Permission::Authenticated),
+    // Without a session, signing out changes nothing and leads home.
+    r("POST", "/logout", Permission::Public),
     r("GET", "/account", Permission::Authenticated),
     r("GET", "/office", Permission::Official),
     r("GET", "/office/audit", Permission::AuditReader),

@@ -45,6 +45,27 @@ fn invalid(
     )
 }
 
+/// Whether `caller` may change `procedures`: an administrator may change a procedure only if
+/// every receiving agency is theirs or under theirs (a commune cannot change what all communes
+/// of the province share).
+pub async fn authorize_procedures(
+    app: &App,
+    caller: &Caller,
+    procedures: &[Procedure],
+) -> Result<(), AppError> {
+    authorize(caller, Action::ManageCatalog, None)?;
+    let mut checked = std::collections::HashSet::new();
+    for p in procedures {
+        for code in &p.agency_codes {
+            if checked.insert(code.clone()) {
+                let scope = crate::org::agency_scope(app, code).await?;
+                authorize(caller, Action::ManageCatalog, Some(&scope))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Stores `procedures` in one transaction: a new procedure gets version 1; a changed one gets
 /// a new version from its `valid_from` (which must come after the latest version's); an
 /// identical one is left alone. Every definition is checked first; one bad definition stops
@@ -57,18 +78,7 @@ pub async fn import(
     procedures: &[Procedure],
 ) -> Result<CatalogImport, AppError> {
     if let Some(caller) = caller {
-        authorize(caller, Action::ManageCatalog, None)?;
-        // An administrator may change a procedure only if every receiving agency is theirs
-        // or under theirs: a commune cannot change what all communes of the province share.
-        let mut checked = std::collections::HashSet::new();
-        for p in procedures {
-            for code in &p.agency_codes {
-                if checked.insert(code.clone()) {
-                    let scope = crate::org::agency_scope(app, code).await?;
-                    authorize(caller, Action::ManageCatalog, Some(&scope))?;
-                }
-            }
-        }
+        authorize_procedures(app, caller, procedures).await?;
     }
     for (i, p) in procedures.iter().enumerate() {
         let mut issues = p.check();

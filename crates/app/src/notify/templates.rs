@@ -4,7 +4,7 @@
 use crate::{
     App, AppError, FieldError,
     audit::{self, AuditCtx},
-    authz::{Action, Caller, authorize},
+    authz::{Action, Caller},
 };
 
 /// Placeholders a template may use.
@@ -134,7 +134,7 @@ pub async fn save(
     subject: &str,
     body: &str,
 ) -> Result<(), AppError> {
-    authorize(caller, Action::ManageCatalog, None)?;
+    crate::org::authorize_province(app, caller, Action::ManageCatalog).await?;
     if !DEFAULTS.iter().any(|(t, _, _)| *t == topic) {
         return Err(AppError::NotFound(format!("template {topic}")));
     }

@@ -89,6 +89,30 @@ pub async fn agency_scope(app: &App, code: &str) -> Result<AgencyScope, AppError
     Ok(AgencyScope { lineage })
 }
 
+/// The scope of what belongs to the whole province (its calendar, notification wording,
+/// workflows): the agencies at the top of the tree today, with no parent.
+pub async fn province_scope(app: &App) -> Result<AgencyScope, AppError> {
+    let mut conn = app.db.read().await?;
+    let lineage = store::agencies_at(&mut conn, app.clock.today(), None)
+        .await?
+        .into_iter()
+        .filter(|a| a.parent_code.is_none())
+        .map(|a| a.code)
+        .collect();
+    Ok(AgencyScope { lineage })
+}
+
+/// Whether `caller` may take `action` over the whole province: a role held at a top-level
+/// agency. Province-wide settings are changed only this way.
+pub async fn authorize_province(
+    app: &App,
+    caller: &Caller,
+    action: crate::authz::Action,
+) -> Result<(), AppError> {
+    caller.principal().ok_or(AppError::Unauthenticated)?;
+    crate::authz::authorize(caller, action, Some(&province_scope(app).await?))
+}
+
 /// A new agency.
 #[derive(Debug, Clone)]
 pub struct NewAgency {

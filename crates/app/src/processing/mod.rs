@@ -297,6 +297,15 @@ pub async fn act(
     let current = dossiers::readable_row(app, caller, code).await?;
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
     let s = Situation::load(app, current).await?;
+    // Then whether this caller may take this kind of action at all, before anything about the
+    // dossier's state or version, so that a refusal does not depend on timing.
+    let entitled = match req.action.actor() {
+        Actor::Applicant => s.is_applicant(caller),
+        Actor::StepHandler => s.is_handler(caller),
+    };
+    if !entitled {
+        return Err(AppError::Forbidden);
+    }
     if req.action.next(s.status).is_none() {
         return Err(AppError::not_now(
             format!(
@@ -313,13 +322,6 @@ pub async fn act(
     }
     if req.version != s.row.version {
         return Err(stale());
-    }
-    let entitled = match req.action.actor() {
-        Actor::Applicant => s.is_applicant(caller),
-        Actor::StepHandler => s.is_handler(caller),
-    };
-    if !entitled {
-        return Err(AppError::Forbidden);
     }
     let apology = apology_from(app, &s).await?;
     if !may_take(app, caller, &s, req.action, apology).await {

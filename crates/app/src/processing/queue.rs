@@ -200,7 +200,7 @@ pub async fn set_stale_working_hours(
     ctx: &crate::audit::AuditCtx,
     hours: u32,
 ) -> Result<(), AppError> {
-    authorize(caller, Action::ManageCatalog, None)?;
+    crate::org::authorize_province(app, caller, Action::ManageCatalog).await?;
     if !(1..=400).contains(&hours) {
         return Err(AppError::Validation(vec![crate::FieldError::new(
             "stale_hours",

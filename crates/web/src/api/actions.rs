@@ -225,9 +225,9 @@ pub async fn register_at_desk(
     multipart: Multipart,
 ) -> Result<(axum::http::StatusCode, Json<DossierOut>), ApiError> {
     let lang = auth.lang;
-    if auth.caller.principal().is_none() {
-        return Err(ApiError(lienthong_app::AppError::Unauthenticated, lang));
-    }
+    // Officials only, before the upload is read; the use case checks the desk and agency.
+    lienthong_app::authz::authorize(&auth.caller, lienthong_app::authz::Action::UseOffice, None)
+        .map_err(|e| ApiError(e, lang))?;
     let (body, files) = read_multipart::<DeskBody>(&state, lang, multipart, "dossier").await?;
     let body = body.ok_or_else(|| {
         field_error(

@@ -161,9 +161,9 @@ pub async fn register(
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response, ApiError> {
     let lang = auth.lang;
-    if auth.caller.principal().is_none() {
-        return Err(ApiError(lienthong_app::AppError::Unauthenticated, lang));
-    }
+    // Officials only, before the query is checked; the use case checks the agency.
+    lienthong_app::authz::authorize(&auth.caller, lienthong_app::authz::Action::UseOffice, None)
+        .map_err(|e| ApiError(e, lang))?;
     let parse = |d: &Option<String>| d.as_deref().and_then(|d| d.parse::<Date>().ok());
     let (Some(from), Some(to)) = (parse(&q.from), parse(&q.to)) else {
         return Err(field_error(

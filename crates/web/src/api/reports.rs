@@ -433,8 +433,11 @@ pub async fn behind(
     auth: Auth,
     Query(q): Query<BehindQuery>,
 ) -> Response {
-    if matches!(auth.caller, Caller::Anonymous) {
-        return Problem::from_app(&AppError::Unauthenticated, auth.lang).into_response();
+    // Officials only, before the query is checked; the use case checks the agency.
+    if let Err(e) =
+        lienthong_app::authz::authorize(&auth.caller, lienthong_app::authz::Action::UseOffice, None)
+    {
+        return Problem::from_app(&e, auth.lang).into_response();
     }
     let result = async {
         let p = period(&state.app, q.from.as_deref(), q.to.as_deref())?;

@@ -243,6 +243,15 @@ pub async fn save(
             );
         }
     };
+    if let Err(e) = catalog::authorize_procedures(
+        &state.app,
+        &auth.caller,
+        std::slice::from_ref(&current.procedure),
+    )
+    .await
+    {
+        return super::app_error_page(&auth, &path, &e);
+    }
     let mut p = current.procedure.clone();
     let mut errors = Vec::new();
     p.name = lienthong_domain::text::nfc(&get("name"));

@@ -162,6 +162,37 @@ pub fn error_page(
     error_page_with_link(auth, path, status, heading, message, None)
 }
 
+/// The page for a use case that failed: the status and wording of its problem answer, or the
+/// login page when the caller is not signed in. Internal errors are logged by the problem.
+pub fn app_error_page(auth: &Auth, path: &str, e: &lienthong_app::AppError) -> Response {
+    if matches!(e, lienthong_app::AppError::Unauthenticated) {
+        return Redirect::to(&format!("/login?next={path}")).into_response();
+    }
+    let p = Problem::from_app(e, auth.lang);
+    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let page = ErrorPage {
+        layout: Layout::new(auth, path, &p.title),
+        heading: p.title.clone(),
+        message: p.detail,
+        extra: None,
+    };
+    render(status, &page)
+}
+
+/// Refuses a change to a province-wide setting (calendar, workflows, notification wording)
+/// unless the caller may take `action` at a top-level agency.
+pub async fn province_guard(
+    state: &AppState,
+    auth: &Auth,
+    action: lienthong_app::authz::Action,
+    path: &str,
+) -> Option<Response> {
+    lienthong_app::org::authorize_province(&state.app, &auth.caller, action)
+        .await
+        .err()
+        .map(|e| app_error_page(auth, path, &e))
+}
+
 /// An HTML error page with a link that helps the reader on (e.g. to the search page).
 pub fn error_page_with_link(
     auth: &Auth,

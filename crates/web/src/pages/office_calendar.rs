@@ -136,6 +136,16 @@ pub async fn save(
             ("Hãy mở lại trang.", "Reopen the page."),
         );
     }
+    if let Some(r) = super::province_guard(
+        &state,
+        &auth,
+        lienthong_app::authz::Action::ManageOrganisation,
+        "/office/calendar",
+    )
+    .await
+    {
+        return r;
+    }
     let lang = auth.lang;
     let this_year = state.app.clock.today().year();
     let Ok(date) = form.get("day").parse::<jiff::civil::Date>() else {

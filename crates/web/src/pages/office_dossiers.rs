@@ -361,15 +361,6 @@ pub async fn act(
                 "Your role cannot take this action.",
             ),
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "office action failed");
-            error_page(
-                &auth,
-                &path,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ("Lỗi hệ thống", "Internal error"),
-                ("Vui lòng thử lại sau.", "Please try again later."),
-            )
-        }
+        Err(e) => super::app_error_page(&auth, &path, &e),
     }
 }

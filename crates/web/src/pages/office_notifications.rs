@@ -132,6 +132,16 @@ pub async fn save(
             ("Hãy mở lại trang.", "Reopen the page."),
         );
     }
+    if let Some(r) = super::province_guard(
+        &state,
+        &auth,
+        lienthong_app::authz::Action::ManageCatalog,
+        "/office/notifications",
+    )
+    .await
+    {
+        return r;
+    }
     let lang = auth.lang;
     match notify::templates::save(
         &state.app,
@@ -175,16 +185,17 @@ pub async fn save(
             )
             .await
         }
-        Err(e) => {
-            tracing::error!(error = %e, "saving a template failed");
+        Err(e @ (AppError::NotFound(_) | AppError::Conflict(_) | AppError::NotNow { .. })) => {
+            let p = crate::problem::Problem::from_app(&e, lang);
             page(
                 &state,
                 &auth,
-                Some(lang.pick("Lỗi hệ thống.", "Internal error.").to_owned()),
+                Some(p.detail),
                 false,
-                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
+        Err(e) => super::app_error_page(&auth, "/office/notifications", &e),
     }
 }

@@ -445,6 +445,12 @@ pub async fn behind(
     if auth.caller.principal().is_none() {
         return Redirect::to("/login?next=/office/reports").into_response();
     }
+    // Officials only, before the query is checked; the use case checks the agency.
+    if let Err(e) =
+        lienthong_app::authz::authorize(&auth.caller, lienthong_app::authz::Action::UseOffice, None)
+    {
+        return super::app_error_page(&auth, path, &e);
+    }
     let agency = f.agency.clone().unwrap_or_default();
     let column = f.column.clone().unwrap_or_default();
     let found = async {

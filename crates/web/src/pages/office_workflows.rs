@@ -116,6 +116,16 @@ pub async fn save(
             ("Hãy mở lại trang.", "Reopen the page."),
         );
     }
+    if let Some(r) = super::province_guard(
+        &state,
+        &auth,
+        lienthong_app::authz::Action::ManageCatalog,
+        "/office/workflows",
+    )
+    .await
+    {
+        return r;
+    }
     let lang = auth.lang;
     let draft = (form.get("name"), form.get("definition"));
     let outcome = if form.get("kind") == "stale" {
