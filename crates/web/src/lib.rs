@@ -29,7 +29,7 @@ use tower_http::{
 
 /// The OpenAPI 3.1 document of every `/api` route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::router().split_for_parts().1
+    api::router_and_spec().1
 }
 
 /// The OpenAPI document as pretty JSON, the form committed to the repository.
@@ -39,7 +39,7 @@ pub fn openapi_json() -> String {
 
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
-    let (api_router, spec) = api::router().split_for_parts();
+    let (api_router, spec) = api::router_and_spec();
     let spec = std::sync::Arc::new(spec);
     let max_body = state.settings.max_body_bytes;
     let timeout = state.settings.request_timeout;
@@ -59,13 +59,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::observe,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::security_headers,
-        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
+        ))
+        .layer(axum::middleware::from_fn(middleware::api_problems))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -121,3 +121,78 @@ pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response
     )
     .into_response()
 }
+
+/// Answers every API error as problem+json: the rejections of extractors (a malformed query,
+/// path or body), the body limit and the request timeout otherwise come as plain text.
+pub async fn api_problems(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let api = parts.uri.path().starts_with("/api/") && parts.uri.path() != "/api/openapi.json";
+    let lang = crate::locale::lang_of(&parts);
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let status = res.status();
+    let problem_already = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/problem+json"));
+    if !api || problem_already || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (slug, title, detail) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too-large",
+            ("Dữ liệu quá lớn", "Payload too large"),
+            (
+                "Yêu cầu vượt quá dung lượng cho phép.",
+                "The request is larger than allowed.",
+            ),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "media-type",
+            ("Sai kiểu nội dung", "Unsupported media type"),
+            (
+                "Kiểu nội dung (Content-Type) của yêu cầu không được hỗ trợ.",
+                "The Content-Type of the request is not supported.",
+            ),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            ("Quá thời gian", "Request timeout"),
+            (
+                "Yêu cầu không hoàn tất kịp thời; vui lòng thử lại.",
+                "The request did not complete in time; please try again.",
+            ),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method",
+            ("Phương thức không được hỗ trợ", "Method not allowed"),
+            (
+                "Đường dẫn này không nhận phương thức HTTP đã dùng.",
+                "This path does not accept the HTTP method used.",
+            ),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            ("Lỗi hệ thống", "Internal error"),
+            (
+                "Hệ thống gặp sự cố. Dữ liệu đã lưu không bị ảnh hưởng; vui lòng thử lại sau.",
+                "The system hit a problem. Saved data is unaffected; please try again later.",
+            ),
+        ),
+        _ => (
+            "bad-request",
+            ("Yêu cầu không hợp lệ", "Bad request"),
+            (
+                "Không đọc được tham số hoặc nội dung của yêu cầu.",
+                "The parameters or body of the request could not be read.",
+            ),
+        ),
+    };
+    let mut answer = Problem::new(status, slug, lang, title, detail).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            answer.headers_mut().insert(name, v.clone());
+        }
+    }
+    answer
+}

@@ -56,6 +56,66 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
+/// Documents the answers every operation can give besides its own: 400 when its parameters or
+/// body cannot be read, 413 and 415 when it takes a body, 429 when a rate limit is reached and
+/// 408 on timeout — all problem+json (see `middleware::api_problems`).
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |text: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(text)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut common = vec![
+                    ("400", "Parameters or body could not be read"),
+                    ("408", "The request did not complete in time"),
+                    ("429", "Too many requests; see Retry-After"),
+                ];
+                if op.request_body.is_some() {
+                    common.push(("413", "Body larger than allowed"));
+                    common.push(("415", "Unsupported Content-Type"));
+                }
+                let responses = &mut op.responses.responses;
+                for (code, text) in common {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem(text));
+                }
+            }
+        }
+    }
+}
+
+/// The API routes and their OpenAPI document, completed with the answers every operation can
+/// give.
+pub fn router_and_spec() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut spec) = router().split_for_parts();
+    utoipa::Modify::modify(&CommonResponses, &mut spec);
+    (router, spec)
+}
+
 /// Hard cap of an upload request; the configured per-file and per-dossier limits are enforced
 /// while the files stream in.
 pub const MAX_UPLOAD_BODY: usize = 128 * 1024 * 1024;

@@ -173,6 +173,7 @@ pub async fn read_verify_parts(
     responses(
         (status = 200, body = VerifyOut),
         (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn verify(
     State(state): State<AppState>,

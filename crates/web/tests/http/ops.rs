@@ -306,3 +306,48 @@ async fn json_logs_never_contain_identity_numbers_phones_or_passwords() {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     }
 }
+
+#[tokio::test]
+async fn requests_the_extractors_cannot_read_get_problem_answers_in_the_callers_language() {
+    let w = web().await;
+    let bearer = format!("Bearer {}", w.token("reception@000.00.04.H13").await);
+    let cases = [
+        (
+            "/api/v1/queue?page=9223372036854775808",
+            Some(bearer.as_str()),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/v1/calendar/holidays", None, StatusCode::BAD_REQUEST),
+        ("/api/v1/tracking?code=", None, StatusCode::BAD_REQUEST),
+    ];
+    for (path, auth, status) in cases {
+        for (lang, title) in [("vi", "Yêu cầu không hợp lệ"), ("en", "Bad request")] {
+            let mut headers = vec![("accept-language", lang)];
+            if let Some(a) = auth {
+                headers.push(("authorization", a));
+            }
+            let r = w.get(path, &headers).await;
+            assert_eq!(r.status, status, "{path}: {}", r.body);
+            assert_eq!(
+                r.headers[header::CONTENT_TYPE],
+                "application/problem+json",
+                "{path}"
+            );
+            assert_eq!(r.json()["title"], title, "{path}");
+            assert_eq!(r.json()["status"], status.as_u16());
+        }
+    }
+    let wrong_type = w
+        .post(
+            "/api/v1/dossiers/X/actions",
+            "text/plain",
+            "accept",
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        wrong_type.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+}
