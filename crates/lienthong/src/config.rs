@@ -71,6 +71,10 @@ pub struct Config {
     pub request_timeout_seconds: u64,
     /// Time allowed to in-flight requests on shutdown, in seconds.
     pub shutdown_grace_seconds: u64,
+    /// Seconds a client has to send its request headers (slow clients are disconnected).
+    pub header_timeout_seconds: u64,
+    /// Connections served at once; more are closed on accept.
+    pub max_connections: usize,
     /// SQLite: concurrent writers share one transaction and one fsync (each is answered only
     /// once the batch is durable).
     pub sqlite_group_commit: bool,
@@ -116,6 +120,8 @@ impl Default for Config {
             max_dossier_mb: 100,
             request_timeout_seconds: 300,
             shutdown_grace_seconds: 20,
+            header_timeout_seconds: 10,
+            max_connections: 10_000,
             sqlite_group_commit: true,
         }
     }
@@ -177,6 +183,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("max_dossier_mb", "a whole number of MiB"),
     ("request_timeout_seconds", "a whole number of seconds"),
     ("shutdown_grace_seconds", "a whole number of seconds"),
+    ("header_timeout_seconds", "a whole number of seconds"),
+    ("max_connections", "a whole number of connections"),
     ("sqlite_group_commit", "true or false"),
 ];
 

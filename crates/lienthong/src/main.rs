@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod listener;
 mod report_cli;
 mod serve;
 mod telemetry;

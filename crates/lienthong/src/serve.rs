@@ -82,25 +82,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     spawn_housekeeping(app.clone());
     announce(&config, addr, started.elapsed());
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let limits = crate::listener::Limits {
+        max_connections: config.max_connections,
+        header_timeout: Duration::from_secs(config.header_timeout_seconds),
+    };
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    let stop = async {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
-        let _ = stop_tx.send(true);
-    });
-    let grace = Duration::from_secs(config.shutdown_grace_seconds);
-    let mut stop_rx = stop_rx;
-    tokio::select! {
-        res = server => res.context("server error")?,
-        () = async {
-            let _ = stop_rx.wait_for(|stopped| *stopped).await;
-            tokio::time::sleep(grace).await;
-        } => tracing::warn!("grace period over; closing remaining connections"),
-    }
+    };
+    crate::listener::serve(listener, router, limits, stop, grace).await;
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())
