@@ -371,6 +371,16 @@ fn check_answer(f: &FormField, v: &Value, ctx: &AnswerContext<'_>) -> Result<Val
                     "Contains invalid control characters.",
                 ));
             }
+            if let Some(word) = crate::text::mixed_script_word(&s) {
+                return Err((
+                    format!(
+                        "Từ \"{word}\" trộn chữ cái của nhiều hệ chữ viết (Latinh, Hy Lạp, Kirin); hãy gõ lại."
+                    ),
+                    format!(
+                        "The word \"{word}\" mixes letters of several scripts (Latin, Greek, Cyrillic); please retype it."
+                    ),
+                ));
+            }
             Ok(Value::String(s))
         }
         FieldKind::Number => {

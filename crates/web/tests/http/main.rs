@@ -225,6 +225,7 @@ fn form_token(body: &str) -> String {
 mod accounts;
 mod catalog;
 mod dossiers;
+mod hostile;
 mod matrix;
 mod ops;
 mod processing;
