@@ -127,6 +127,9 @@ pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response
 pub async fn api_problems(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let api = parts.uri.path().starts_with("/api/") && parts.uri.path() != "/api/openapi.json";
+    if !api {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let lang = crate::locale::lang_of(&parts);
     let res = next.run(Request::from_parts(parts, body)).await;
     let status = res.status();
@@ -135,7 +138,7 @@ pub async fn api_problems(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/problem+json"));
-    if !api || problem_already || !(status.is_client_error() || status.is_server_error()) {
+    if problem_already || !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
     let (slug, title, detail) = match status {
