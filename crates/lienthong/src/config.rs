@@ -75,6 +75,9 @@ pub struct Config {
     pub header_timeout_seconds: u64,
     /// Connections served at once; more are closed on accept.
     pub max_connections: usize,
+    /// Connections served at once from one client address (an IPv6 client counts by its /64);
+    /// 0 for no limit (behind a reverse proxy every client shares the proxy's address).
+    pub max_connections_per_address: usize,
     /// SQLite: concurrent writers share one transaction and one fsync (each is answered only
     /// once the batch is durable).
     pub sqlite_group_commit: bool,
@@ -122,6 +125,7 @@ impl Default for Config {
             shutdown_grace_seconds: 20,
             header_timeout_seconds: 10,
             max_connections: 10_000,
+            max_connections_per_address: 1_000,
             sqlite_group_commit: true,
         }
     }
@@ -185,6 +189,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("shutdown_grace_seconds", "a whole number of seconds"),
     ("header_timeout_seconds", "a whole number of seconds"),
     ("max_connections", "a whole number of connections"),
+    (
+        "max_connections_per_address",
+        "a whole number of connections",
+    ),
     ("sqlite_group_commit", "true or false"),
 ];
 

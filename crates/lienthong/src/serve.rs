@@ -84,6 +84,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     announce(&config, addr, started.elapsed());
     let limits = crate::listener::Limits {
         max_connections: config.max_connections,
+        max_connections_per_address: config.max_connections_per_address,
         header_timeout: Duration::from_secs(config.header_timeout_seconds),
     };
     let grace = Duration::from_secs(config.shutdown_grace_seconds);

@@ -1,5 +1,6 @@
 //! Hostile connections against the real binary: clients that trickle their headers
-//! (slow-loris), clients that never finish their body, and more connections than allowed.
+//! (slow-loris), clients that never finish their body, and more connections than allowed (in
+//! all, and from one address).
 //! Each is cut off within its limit while other clients are still served.
 #![expect(
     clippy::unwrap_used,
@@ -116,5 +117,33 @@ fn connections_beyond_the_limit_are_closed_and_the_server_recovers() {
     }
     drop(held);
     std::thread::sleep(Duration::from_millis(200));
+    assert!(s.get("/healthz").starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn one_address_cannot_take_every_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lienthong.toml");
+    std::fs::write(
+        &config,
+        "header_timeout_seconds = 5\nmax_connections = 40\nmax_connections_per_address = 5\n",
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &["--config", config.to_str().unwrap()]);
+    let held: Vec<TcpStream> = (0..5)
+        .map(|_| TcpStream::connect(&s.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut sixth = TcpStream::connect(&s.addr).unwrap();
+    let _ = sixth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let (_, reply) = closed_within(&mut sixth, Duration::from_secs(2))
+        .unwrap_or_else(|| panic!("a sixth connection from the same address stayed open"));
+    assert!(
+        reply.is_empty(),
+        "served over the per-address limit: {reply}"
+    );
+    // Closing one gives its place back.
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
     assert!(s.get("/healthz").starts_with("HTTP/1.1 200"));
 }
