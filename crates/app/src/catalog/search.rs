@@ -5,8 +5,11 @@
 //! the name, field or code; matches with the exact diacritics, whole-phrase matches and name
 //! matches rank higher. If no procedure matches every word, procedures matching some words
 //! are returned, best first.
+//!
+//! An inverted index from each folded word of the names and fields to the procedures holding
+//! it narrows a query to its candidates, so that only those are scored.
 
-use std::sync::RwLock;
+use std::{collections::BTreeMap, ops::Bound, sync::RwLock};
 
 use lienthong_domain::{
     catalog::{OnlineMode, Procedure, ProcedureLevel},
@@ -93,53 +96,102 @@ pub struct Query {
     pub level: Option<ProcedureLevel>,
 }
 
+/// The entries, sorted by code, and the postings of their words.
+#[derive(Default)]
+struct Indexed {
+    entries: Vec<Entry>,
+    /// Folded word → positions in `entries` of the procedures whose name or field holds it,
+    /// ascending.
+    postings: BTreeMap<String, Vec<usize>>,
+}
+
+impl Indexed {
+    fn new(mut entries: Vec<Entry>) -> Indexed {
+        entries.sort_by(|a, b| a.summary.code.cmp(&b.summary.code));
+        let mut postings: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for w in e.name_words.iter().chain(&e.field_words) {
+                let list = postings.entry(w.clone()).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        Indexed { entries, postings }
+    }
+
+    /// Positions of the procedures that can match: those holding one of the words (the last
+    /// one also as a prefix, as the scoring allows) or whose code is the query.
+    fn candidates(&self, q_words: &[String], code: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for (i, w) in q_words.iter().enumerate() {
+            if i + 1 == q_words.len() && w.len() >= 2 {
+                for (key, list) in self
+                    .postings
+                    .range::<str, _>((Bound::Included(w.as_str()), Bound::Unbounded))
+                {
+                    if !key.starts_with(w.as_str()) {
+                        break;
+                    }
+                    out.extend(list);
+                }
+            } else if let Some(list) = self.postings.get(w) {
+                out.extend(list);
+            }
+        }
+        if let Ok(i) = self
+            .entries
+            .binary_search_by(|e| e.summary.code.as_str().cmp(code))
+        {
+            out.push(i);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// The index.
 #[derive(Default)]
 pub struct SearchIndex {
-    entries: RwLock<Vec<Entry>>,
+    indexed: RwLock<Indexed>,
 }
 
 impl SearchIndex {
     /// Replaces the whole content.
     pub fn replace_all(&self, procedures: &[Procedure]) {
-        let mut fresh: Vec<Entry> = procedures.iter().map(Entry::new).collect();
-        fresh.sort_by(|a, b| a.summary.code.cmp(&b.summary.code));
-        if let Ok(mut e) = self.entries.write() {
+        let fresh = Indexed::new(procedures.iter().map(Entry::new).collect());
+        if let Ok(mut e) = self.indexed.write() {
             *e = fresh;
         }
     }
 
-    /// Adds or replaces one procedure.
+    /// Adds or replaces one procedure (the postings are rebuilt: catalog edits are rare).
     pub fn upsert(&self, p: &Procedure) {
-        if let Ok(mut e) = self.entries.write() {
-            let entry = Entry::new(p);
-            match e.binary_search_by(|x| x.summary.code.cmp(&p.code)) {
-                Ok(i) => {
-                    if let Some(slot) = e.get_mut(i) {
-                        *slot = entry;
-                    }
-                }
-                Err(i) => e.insert(i, entry),
-            }
+        if let Ok(mut ix) = self.indexed.write() {
+            let mut entries = std::mem::take(&mut ix.entries);
+            entries.retain(|e| e.summary.code != p.code);
+            entries.push(Entry::new(p));
+            *ix = Indexed::new(entries);
         }
     }
 
     /// Removes a procedure.
     pub fn remove(&self, code: &str) {
-        if let Ok(mut e) = self.entries.write()
-            && let Ok(i) = e.binary_search_by(|x| x.summary.code.as_str().cmp(code))
-        {
-            e.remove(i);
+        if let Ok(mut ix) = self.indexed.write() {
+            let mut entries = std::mem::take(&mut ix.entries);
+            entries.retain(|e| e.summary.code != code);
+            *ix = Indexed::new(entries);
         }
     }
 
     /// Fields present in the index: code, name and number of procedures, by name.
     pub fn fields(&self) -> Vec<(String, String, usize)> {
-        let Ok(entries) = self.entries.read() else {
+        let Ok(ix) = self.indexed.read() else {
             return Vec::new();
         };
         let mut out: Vec<(String, String, usize)> = Vec::new();
-        for e in entries.iter() {
+        for e in &ix.entries {
             match out.iter_mut().find(|f| f.0 == e.summary.field_code) {
                 Some(f) => f.2 += 1,
                 None => out.push((
@@ -155,7 +207,7 @@ impl SearchIndex {
 
     /// Number of procedures indexed.
     pub fn len(&self) -> usize {
-        self.entries.read().map(|e| e.len()).unwrap_or(0)
+        self.indexed.read().map(|ix| ix.entries.len()).unwrap_or(0)
     }
 
     /// Whether the index is empty.
@@ -165,14 +217,14 @@ impl SearchIndex {
 
     /// Runs a query; returns one page of results and the total number of matches.
     pub fn search(&self, query: &Query, offset: usize, limit: usize) -> (Vec<Summary>, usize) {
-        let Ok(entries) = self.entries.read() else {
+        let Ok(ix) = self.indexed.read() else {
             return (Vec::new(), 0);
         };
         let q_exact = query.q.as_deref().map(exact).unwrap_or_default();
         let q_words_exact = words(&q_exact);
         let q_folded = fold(&q_exact);
         let q_words = words(&q_folded);
-        let filtered = entries.iter().filter(|e| {
+        let keep = |e: &&Entry| {
             query
                 .field
                 .as_ref()
@@ -182,9 +234,9 @@ impl SearchIndex {
                     .as_ref()
                     .is_none_or(|a| e.summary.agency_codes.contains(a))
                 && query.level.is_none_or(|l| e.summary.level == l)
-        });
+        };
         if q_words.is_empty() {
-            let all: Vec<&Entry> = filtered.collect();
+            let all: Vec<&Entry> = ix.entries.iter().filter(keep).collect();
             let total = all.len();
             let mut sorted = all;
             sorted.sort_by(|a, b| {
@@ -205,7 +257,12 @@ impl SearchIndex {
         }
         let mut scored: Vec<(i64, usize, &Entry)> = Vec::new();
         let mut partial: Vec<(i64, usize, &Entry)> = Vec::new();
-        for e in filtered {
+        let candidates = ix
+            .candidates(&q_words, q_exact.trim())
+            .into_iter()
+            .filter_map(|i| ix.entries.get(i))
+            .filter(keep);
+        for e in candidates {
             let code_hit = e.summary.code == q_exact.trim();
             let mut matched = 0;
             let mut score: i64 = 0;
@@ -371,5 +428,34 @@ mod tests {
         );
         index.remove("1.001193");
         assert!(!codes(&index, "khai sinh").contains(&"1.001193".to_owned()));
+    }
+
+    #[test]
+    fn upserts_and_removals_keep_the_postings_current() {
+        let index = SearchIndex::default();
+        let all = procedures();
+        index.replace_all(&all);
+        let mut p = all[1].clone();
+        p.name = "Cấp phép thả diều sáo".into();
+        index.upsert(&p);
+        assert_eq!(codes(&index, "dieu sao"), [p.code.clone()]);
+        assert_eq!(
+            codes(&index, "thả diề"),
+            [p.code.clone()],
+            "last word as a prefix"
+        );
+        assert!(codes(&index, "d").is_empty(), "one letter is no prefix");
+        p.name = "Cấp phép bay khinh khí cầu".into();
+        index.upsert(&p);
+        assert!(!codes(&index, "dieu sao").contains(&p.code), "the old name is gone");
+        assert_eq!(codes(&index, "khinh khi cau"), [p.code.clone()]);
+        assert_eq!(index.len(), all.len());
+        index.remove(&p.code);
+        assert!(!codes(&index, "khinh khi cau").contains(&p.code));
+        assert_eq!(
+            codes(&index, &all[0].code),
+            [all[0].code.clone()],
+            "by code"
+        );
     }
 }
