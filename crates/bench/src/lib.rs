@@ -15,12 +15,13 @@ mod report;
 mod reports;
 mod server;
 mod signing;
+mod soak;
 mod workloads;
 
 pub use guard::{MAX_DURATION_SECS, check_options, is_loopback_url};
 pub use report::Report;
 pub use server::{ServerHandle, start_server};
-pub use workloads::{Options, WORKLOADS, run_workload};
+pub use workloads::{LONG_WORKLOADS, Options, WORKLOADS, run_workload};
 
 /// A benchmark could not run.
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,29 @@ use crate::{BenchError, client::Conn};
 /// Requests still queued this long after the end are given up and counted as errors.
 const GRACE: Duration = Duration::from_secs(5);
 
+/// What an open-loop run sends: request number `i` on a connection.
+pub(crate) trait Load: Send + Sync + 'static {
+    /// Sends request number `i`; `Ok(true)` when the answer is a success (2xx).
+    fn send(&self, conn: &mut Conn, i: usize)
+    -> impl Future<Output = std::io::Result<bool>> + Send;
+
+    /// Sees each request due in the measured window: its latency, or `None` when it failed.
+    fn record(&self, _latency: Option<Duration>) {}
+}
+
+/// A fixed list of prepared requests, sent in turn.
+pub(crate) struct Fixed(pub Vec<Vec<u8>>);
+
+impl Load for Fixed {
+    async fn send(&self, conn: &mut Conn, i: usize) -> std::io::Result<bool> {
+        let Some(request) = self.0.get(i % self.0.len().max(1)) else {
+            return Ok(false);
+        };
+        let (status, _) = conn.roundtrip(request).await?;
+        Ok((200..300).contains(&status))
+    }
+}
+
 /// What an open-loop run measured.
 pub(crate) struct OpenRun {
     /// Latencies of the requests due in the measured window, sorted.
@@ -36,12 +59,32 @@ pub(crate) async fn open_loop_many(
     warmup: Duration,
     duration: Duration,
 ) -> Result<OpenRun, BenchError> {
+    open_loop(
+        addr,
+        Arc::new(Fixed(requests)),
+        rate,
+        connections,
+        warmup,
+        duration,
+    )
+    .await
+}
+
+/// Sends the requests of `load` at `rate` per second over at most `connections` connections
+/// for `warmup + duration`.
+pub(crate) async fn open_loop<L: Load>(
+    addr: &str,
+    load: Arc<L>,
+    rate: f64,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Result<OpenRun, BenchError> {
     if !(rate.is_finite() && rate > 0.0) {
         return Err(BenchError::Server(
             "the rate must be a positive number".into(),
         ));
     }
-    let requests = Arc::new(requests);
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
@@ -51,7 +94,7 @@ pub(crate) async fn open_loop_many(
     let mut workers = Vec::with_capacity(connections);
     for _ in 0..connections.max(1) {
         let rx = rx.clone();
-        let requests = requests.clone();
+        let load = load.clone();
         let addr = addr.to_owned();
         workers.push(tokio::spawn(async move {
             let mut samples = Vec::new();
@@ -65,28 +108,24 @@ pub(crate) async fn open_loop_many(
                     errors += u64::from(counted);
                     continue;
                 }
-                let Some(request) = requests.get(i % requests.len().max(1)) else {
-                    break;
-                };
                 if conn.is_none() {
                     conn = Conn::open(&addr).await.ok();
                 }
-                let Some(c) = conn.as_mut() else {
-                    errors += u64::from(counted);
-                    continue;
+                let outcome = match conn.as_mut() {
+                    Some(c) => load.send(c, i).await,
+                    None => Ok(false),
                 };
-                match c.roundtrip(request).await {
-                    Ok((status, _)) if counted => {
-                        if (200..300).contains(&status) {
-                            samples.push(due.elapsed());
-                        } else {
-                            errors += 1;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(_) => {
-                        errors += u64::from(counted);
-                        conn = None;
+                if outcome.is_err() {
+                    conn = None;
+                }
+                if counted {
+                    if matches!(outcome, Ok(true)) {
+                        let latency = due.elapsed();
+                        samples.push(latency);
+                        load.record(Some(latency));
+                    } else {
+                        errors += 1;
+                        load.record(None);
                     }
                 }
             }

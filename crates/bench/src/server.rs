@@ -23,18 +23,14 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Resident memory of the server process in MiB (Linux).
     pub fn rss_mb(&self) -> Option<f64> {
-        let pid = self.child.id()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kb: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()?;
-        Some(kb / 1024.0)
+        rss_mb_of(self.child.id()?)
     }
 
     /// Stops the server with SIGTERM and waits for it.
@@ -52,6 +48,24 @@ impl ServerHandle {
             let _ = self.child.kill().await;
         }
     }
+}
+
+/// Resident memory of process `pid` in MiB (Linux).
+pub fn rss_mb_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Open file descriptors of process `pid` (Linux).
+pub fn open_fds_of(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
 }
 
 /// Starts `exe serve` on `data_dir` (with `--demo` when asked), listening on a free loopback

@@ -30,6 +30,9 @@ pub const WORKLOADS: &[&str] = &[
     "sign",
 ];
 
+/// Workloads that `all` leaves out because they run for many minutes (named explicitly).
+pub const LONG_WORKLOADS: &[&str] = &["soak"];
+
 /// How to run a workload.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -574,6 +577,7 @@ pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchErr
         "report" => crate::reports::bieu06(opts).await,
         "mixed" => crate::mixed::mixed(opts).await,
         "sign" => crate::signing::signing(opts).await,
+        "soak" => crate::soak::soak(opts).await,
         "submit" => submit(opts).await,
         "lookup" => lookup(opts).await,
         "tracking" => tracking(opts).await,
@@ -588,6 +592,9 @@ pub async fn run_workload(name: &str, opts: &Options) -> Result<Report, BenchErr
             .await
         }
         "startup" => startup(opts).await,
-        other => Err(BenchError::Unknown(other.into(), WORKLOADS.join(", "))),
+        other => Err(BenchError::Unknown(
+            other.into(),
+            [WORKLOADS, LONG_WORKLOADS].concat().join(", "),
+        )),
     }
 }

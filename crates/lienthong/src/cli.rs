@@ -108,7 +108,7 @@ pub struct BenchArgs {
     /// Dossiers loaded before the queue workload (generated for the report workload).
     #[arg(long, default_value_t = 1_000_000)]
     pub dossiers: usize,
-    /// Reuse a data dir already filled by `demo generate` for the report workload.
+    /// Reuse a data dir already filled by `demo generate` (report and soak workloads).
     #[arg(long)]
     pub reuse_data_dir: Option<PathBuf>,
     /// Open loop: requests per second at a fixed arrival rate (default: closed loop).
