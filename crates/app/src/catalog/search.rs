@@ -9,7 +9,12 @@
 //! An inverted index from each folded word of the names and fields to the procedures holding
 //! it narrows a query to its candidates, so that only those are scored.
 
-use std::{collections::BTreeMap, ops::Bound, sync::RwLock};
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, HashMap},
+    ops::Bound,
+    sync::RwLock,
+};
 
 use lienthong_domain::{
     catalog::{OnlineMode, Procedure, ProcedureLevel},
@@ -53,6 +58,13 @@ fn words(s: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// Number of words in `s` (as [`words`] splits them), without allocating.
+fn word_count(s: &str) -> usize {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
 }
 
 fn exact(s: &str) -> String {
@@ -100,54 +112,113 @@ pub struct Query {
 #[derive(Default)]
 struct Indexed {
     entries: Vec<Entry>,
-    /// Folded word → positions in `entries` of the procedures whose name or field holds it,
-    /// ascending.
-    postings: BTreeMap<String, Vec<usize>>,
+    /// Folded name word → positions in `entries` of the procedures holding it, ascending
+    /// (ordered, for the prefix match of a query's last word).
+    names: BTreeMap<String, Vec<usize>>,
+    /// Name word with its diacritics → positions, ascending.
+    names_exact: HashMap<String, Vec<usize>>,
+    /// Folded field word → positions, ascending.
+    fields: HashMap<String, Vec<usize>>,
+}
+
+/// Adds position `i` to a posting list once.
+fn post(list: &mut Vec<usize>, i: usize) {
+    if list.last() != Some(&i) {
+        list.push(i);
+    }
 }
 
 impl Indexed {
     fn new(mut entries: Vec<Entry>) -> Indexed {
         entries.sort_by(|a, b| a.summary.code.cmp(&b.summary.code));
-        let mut postings: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut ix = Indexed::default();
         for (i, e) in entries.iter().enumerate() {
-            for w in e.name_words.iter().chain(&e.field_words) {
-                let list = postings.entry(w.clone()).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
-                }
+            for w in &e.name_words {
+                post(ix.names.entry(w.clone()).or_default(), i);
+            }
+            for w in &e.name_words_exact {
+                post(ix.names_exact.entry(w.clone()).or_default(), i);
+            }
+            for w in &e.field_words {
+                post(ix.fields.entry(w.clone()).or_default(), i);
             }
         }
-        Indexed { entries, postings }
+        ix.entries = entries;
+        ix
     }
 
-    /// Positions of the procedures that can match: those holding one of the words (the last
-    /// one also as a prefix, as the scoring allows) or whose code is the query.
-    fn candidates(&self, q_words: &[String], code: &str) -> Vec<usize> {
-        let mut out: Vec<usize> = Vec::new();
-        for (i, w) in q_words.iter().enumerate() {
-            if i + 1 == q_words.len() && w.len() >= 2 {
-                for (key, list) in self
-                    .postings
-                    .range::<str, _>((Bound::Included(w.as_str()), Bound::Unbounded))
-                {
-                    if !key.starts_with(w.as_str()) {
-                        break;
-                    }
-                    out.extend(list);
-                }
-            } else if let Some(list) = self.postings.get(w) {
-                out.extend(list);
-            }
+    /// Positions of the procedures whose name holds `word` (also as a prefix when `prefix`),
+    /// ascending, without repeats.
+    fn in_names(&self, word: &str, prefix: bool) -> Cow<'_, [usize]> {
+        if !prefix {
+            return Cow::Borrowed(self.names.get(word).map_or(&[][..], Vec::as_slice));
         }
-        if let Ok(i) = self
-            .entries
-            .binary_search_by(|e| e.summary.code.as_str().cmp(code))
+        let mut out = Vec::new();
+        for (key, list) in self
+            .names
+            .range::<str, _>((Bound::Included(word), Bound::Unbounded))
         {
-            out.push(i);
+            if !key.starts_with(word) {
+                break;
+            }
+            out.extend(list);
         }
         out.sort_unstable();
         out.dedup();
-        out
+        Cow::Owned(out)
+    }
+
+    /// Scores every procedure matching some query word, from the postings: 10 per word in
+    /// the name (the last word also as a prefix of two letters or more), 4 more when its
+    /// diacritics match too, 3 per word in the field. Returns (position, score, words
+    /// matched) by position.
+    fn word_scores(
+        &self,
+        q_words: &[String],
+        q_words_exact: &[String],
+    ) -> Vec<(usize, i64, usize)> {
+        let mut score = vec![0i64; self.entries.len()];
+        let mut matched = vec![0usize; self.entries.len()];
+        let mut seen = vec![usize::MAX; self.entries.len()];
+        let none: Vec<usize> = Vec::new();
+        for (i, w) in q_words.iter().enumerate() {
+            let last = i + 1 == q_words.len();
+            let names = self.in_names(w, last && w.len() >= 2);
+            let exact = q_words_exact
+                .get(i)
+                .and_then(|x| self.names_exact.get(x))
+                .unwrap_or(&none);
+            let fields = self.fields.get(w).unwrap_or(&none);
+            for &e in names.iter() {
+                if let Some(s) = score.get_mut(e) {
+                    *s += if exact.binary_search(&e).is_ok() {
+                        14
+                    } else {
+                        10
+                    };
+                }
+            }
+            for &e in fields {
+                if let Some(s) = score.get_mut(e) {
+                    *s += 3;
+                }
+            }
+            for &e in names.iter().chain(fields) {
+                if let (Some(at), Some(m)) = (seen.get_mut(e), matched.get_mut(e))
+                    && *at != i
+                {
+                    *at = i;
+                    *m += 1;
+                }
+            }
+        }
+        matched
+            .iter()
+            .zip(&score)
+            .enumerate()
+            .filter(|(_, (m, _))| **m > 0)
+            .map(|(e, (m, s))| (e, *s, *m))
+            .collect()
     }
 }
 
@@ -257,52 +328,22 @@ impl SearchIndex {
         }
         let mut scored: Vec<(i64, usize, &Entry)> = Vec::new();
         let mut partial: Vec<(i64, usize, &Entry)> = Vec::new();
-        let candidates = ix
-            .candidates(&q_words, q_exact.trim())
-            .into_iter()
-            .filter_map(|i| ix.entries.get(i))
-            .filter(keep);
-        for e in candidates {
-            let code_hit = e.summary.code == q_exact.trim();
-            let mut matched = 0;
-            let mut score: i64 = 0;
-            for (i, w) in q_words.iter().enumerate() {
-                let last = i + 1 == q_words.len();
-                let in_name = e
-                    .name_words
-                    .iter()
-                    .any(|n| n == w || (last && w.len() >= 2 && n.starts_with(w.as_str())));
-                let in_field = e.field_words.iter().any(|n| n == w);
-                if in_name {
-                    score += 10;
-                    if q_words_exact
-                        .get(i)
-                        .is_some_and(|x| e.name_words_exact.contains(x))
-                    {
-                        score += 4;
-                    }
-                }
-                if in_field {
-                    score += 3;
-                }
-                if in_name || in_field {
-                    matched += 1;
-                }
-            }
-            if code_hit {
+        let mut by_words = ix.word_scores(&q_words, &q_words_exact);
+        let code = q_exact.trim();
+        if let Ok(at) = ix
+            .entries
+            .binary_search_by(|e| e.summary.code.as_str().cmp(code))
+            && let Err(i) = by_words.binary_search_by(|x| x.0.cmp(&at))
+        {
+            by_words.insert(i, (at, 0, 0));
+        }
+        for (at, mut score, mut matched) in by_words {
+            let Some(e) = ix.entries.get(at).filter(keep) else {
+                continue;
+            };
+            if e.summary.code == code {
                 score += 1000;
                 matched = q_words.len();
-            }
-            if let Some(at) = e.name_folded.find(&q_folded) {
-                // The earlier the phrase stands in the name, the more the name is about it.
-                let words_before = e.name_folded.get(..at).map_or(0, |s| words(s).len());
-                score += 30 - 3 * i64::try_from(words_before.min(8)).unwrap_or(8);
-                if e.name_exact.contains(&q_exact) {
-                    score += 15;
-                }
-                if e.name_folded.starts_with(&q_folded) {
-                    score += 10;
-                }
             }
             let length_penalty = e.name_words.len();
             if matched == q_words.len() {
@@ -312,12 +353,35 @@ impl SearchIndex {
             }
         }
         let mut hits = if scored.is_empty() { partial } else { scored };
-        hits.sort_by(|a, b| {
+        // The phrase bonus changes the order, not which procedures match: it is computed for
+        // the list that is kept only.
+        let phrase = memchr::memmem::Finder::new(q_folded.as_bytes());
+        for (score, _, e) in &mut hits {
+            if let Some(at) = phrase.find(e.name_folded.as_bytes()) {
+                // The earlier the phrase stands in the name, the more the name is about it.
+                let words_before = e.name_folded.get(..at).map_or(0, word_count);
+                *score += 30 - 3 * i64::try_from(words_before.min(8)).unwrap_or(8);
+                if e.name_exact.contains(&q_exact) {
+                    *score += 15;
+                }
+                if e.name_folded.starts_with(&q_folded) {
+                    *score += 10;
+                }
+            }
+        }
+        let order = |a: &(i64, usize, &Entry), b: &(i64, usize, &Entry)| {
             b.0.cmp(&a.0)
                 .then(a.1.cmp(&b.1))
                 .then(a.2.summary.code.cmp(&b.2.summary.code))
-        });
+        };
         let total = hits.len();
+        // Only the requested page needs ordering.
+        let wanted = offset.saturating_add(limit);
+        if wanted > 0 && wanted < hits.len() {
+            hits.select_nth_unstable_by(wanted - 1, order);
+            hits.truncate(wanted);
+        }
+        hits.sort_by(order);
         (
             hits.into_iter()
                 .skip(offset)
@@ -430,6 +494,115 @@ mod tests {
         assert!(!codes(&index, "khai sinh").contains(&"1.001193".to_owned()));
     }
 
+    /// The plain scan the postings replace: every procedure scored word by word.
+    fn scan(index: &SearchIndex, q: &str) -> Vec<(String, i64)> {
+        let ix = index.indexed.read().unwrap();
+        let q_exact = exact(q);
+        let q_words_exact = words(&q_exact);
+        let q_folded = fold(&q_exact);
+        let q_words = words(&q_folded);
+        let mut scored = Vec::new();
+        let mut partial = Vec::new();
+        for e in &ix.entries {
+            let mut matched = 0;
+            let mut score: i64 = 0;
+            for (i, w) in q_words.iter().enumerate() {
+                let last = i + 1 == q_words.len();
+                let in_name = e
+                    .name_words
+                    .iter()
+                    .any(|n| n == w || (last && w.len() >= 2 && n.starts_with(w.as_str())));
+                let in_field = e.field_words.iter().any(|n| n == w);
+                if in_name {
+                    score += 10;
+                    if q_words_exact
+                        .get(i)
+                        .is_some_and(|x| e.name_words_exact.contains(x))
+                    {
+                        score += 4;
+                    }
+                }
+                if in_field {
+                    score += 3;
+                }
+                if in_name || in_field {
+                    matched += 1;
+                }
+            }
+            if e.summary.code == q_exact.trim() {
+                score += 1000;
+                matched = q_words.len();
+            }
+            if let Some(at) = e.name_folded.find(&q_folded) {
+                score += 30 - 3 * (words(&e.name_folded[..at]).len().min(8) as i64);
+                if e.name_exact.contains(&q_exact) {
+                    score += 15;
+                }
+                if e.name_folded.starts_with(&q_folded) {
+                    score += 10;
+                }
+            }
+            let hit = (score, e.name_words.len(), e.summary.code.clone());
+            if matched == q_words.len() && matched > 0 {
+                scored.push(hit);
+            } else if matched > 0 {
+                partial.push(hit);
+            }
+        }
+        let mut hits = if scored.is_empty() { partial } else { scored };
+        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        hits.into_iter().take(7).map(|h| (h.2, h.0)).collect()
+    }
+
+    #[test]
+    fn the_postings_rank_exactly_as_a_scan_of_every_procedure() {
+        let index = SearchIndex::default();
+        let all = procedures();
+        index.replace_all(&all);
+        let vocabulary: Vec<String> = all
+            .iter()
+            .flat_map(|p| {
+                let name = exact(&p.name);
+                let mut w = words(&name);
+                w.extend(words(&fold(&name)));
+                w.extend(words(&fold(&p.field.name)));
+                w.push(p.code.clone());
+                w
+            })
+            .collect();
+        let mut seed: u64 = 20_261_201;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..3_000 {
+            let mut q: Vec<String> = (0..1 + next(4))
+                .map(|_| vocabulary[next(vocabulary.len())].clone())
+                .collect();
+            if next(3) == 0
+                && let Some(last) = q.last_mut()
+            {
+                let keep = 1 + next(last.chars().count());
+                *last = last.chars().take(keep).collect();
+            }
+            let q = q.join(" ");
+            let got = index.search(
+                &Query {
+                    q: Some(q.clone()),
+                    ..Query::default()
+                },
+                0,
+                7,
+            );
+            let want = scan(&index, &q);
+            assert_eq!(
+                got.0.iter().map(|s| s.code.clone()).collect::<Vec<_>>(),
+                want.iter().map(|h| h.0.clone()).collect::<Vec<_>>(),
+                "query {q:?}"
+            );
+        }
+    }
+
     #[test]
     fn upserts_and_removals_keep_the_postings_current() {
         let index = SearchIndex::default();
@@ -447,7 +620,10 @@ mod tests {
         assert!(codes(&index, "d").is_empty(), "one letter is no prefix");
         p.name = "Cấp phép bay khinh khí cầu".into();
         index.upsert(&p);
-        assert!(!codes(&index, "dieu sao").contains(&p.code), "the old name is gone");
+        assert!(
+            !codes(&index, "dieu sao").contains(&p.code),
+            "the old name is gone"
+        );
         assert_eq!(codes(&index, "khinh khi cau"), [p.code.clone()]);
         assert_eq!(index.len(), all.len());
         index.remove(&p.code);
