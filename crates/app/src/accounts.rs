@@ -10,6 +10,7 @@ use lienthong_domain::{
     text::nfc,
 };
 use lienthong_store::{
+    AnyConnection,
     accounts::{self as store, Account, RoleGrant, Throttle},
     sessions::{self, Session},
 };
@@ -301,13 +302,20 @@ pub async fn create(
 /// Loads the principal of an account id (roles included); `None` for unknown or disabled accounts.
 pub async fn principal(app: &App, account_id: &str) -> Result<Option<Principal>, AppError> {
     let mut conn = app.db.read().await?;
-    let Some(a) = store::by_id(&mut conn, account_id).await? else {
+    principal_on(&mut conn, account_id).await
+}
+
+/// [`principal`] on a connection already held (one statement).
+async fn principal_on(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Option<Principal>, AppError> {
+    let Some((a, roles)) = store::with_roles(conn, account_id).await? else {
         return Ok(None);
     };
     if a.disabled_at.is_some() {
         return Ok(None);
     }
-    let roles = store::roles(&mut conn, &a.id).await?;
     Ok(Some(Principal {
         account_id: a.id,
         username: a.username,
@@ -487,13 +495,15 @@ pub async fn resolve_session(
 ) -> Result<Option<(Principal, String)>, AppError> {
     let now = app.now_us();
     let hash = hash_token(token);
-    let session = {
+    let (s, p) = {
         let mut conn = app.db.read().await?;
-        sessions::session(&mut conn, &hash, now).await?
-    };
-    let Some(s) = session else { return Ok(None) };
-    let Some(p) = principal(app, &s.account_id).await? else {
-        return Ok(None);
+        let Some(s) = sessions::session(&mut conn, &hash, now).await? else {
+            return Ok(None);
+        };
+        let Some(p) = principal_on(&mut conn, &s.account_id).await? else {
+            return Ok(None);
+        };
+        (s, p)
     };
     if now - s.last_seen_at > 60_000_000 {
         let mut tx = app.db.write().await?;
@@ -584,12 +594,9 @@ pub async fn issue_token(
 
 /// The principal behind a bearer token, if it is valid and unexpired.
 pub async fn resolve_token(app: &App, token: &str) -> Result<Option<Principal>, AppError> {
-    let account = {
-        let mut conn = app.db.read().await?;
-        sessions::token_account(&mut conn, &hash_token(token), app.now_us()).await?
-    };
-    match account {
-        Some(id) => principal(app, &id).await,
+    let mut conn = app.db.read().await?;
+    match sessions::token_account(&mut conn, &hash_token(token), app.now_us()).await? {
+        Some(id) => principal_on(&mut conn, &id).await,
         None => Ok(None),
     }
 }

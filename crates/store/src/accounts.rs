@@ -119,6 +119,40 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Account>
     row.as_ref().map(account).transpose()
 }
 
+/// An account and its roles in one statement (the roles ordered as [`roles`] orders them).
+pub async fn with_roles(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(Account, Vec<RoleGrant>)>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.username, a.kind, a.full_name, a.password_hash, a.cccd, a.tax_code, \
+         a.email, a.phone, a.agency_code, a.created_at, a.disabled_at, \
+         r.role AS granted_role, r.agency_code AS granted_agency \
+         FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id \
+         WHERE a.id = $1 ORDER BY r.agency_code, r.role",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut grants = Vec::new();
+    for r in &rows {
+        let role: Option<String> = r.try_get("granted_role")?;
+        let agency: Option<String> = r.try_get("granted_agency")?;
+        if let (Some(role), Some(agency_code)) = (role, agency) {
+            grants.push(RoleGrant {
+                role: role
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
+                agency_code,
+            });
+        }
+    }
+    Ok(Some((account(first)?, grants)))
+}
+
 /// Roles of an account.
 pub async fn roles(conn: &mut AnyConnection, account_id: &str) -> Result<Vec<RoleGrant>> {
     let rows = sqlx::query("SELECT role, agency_code FROM account_roles WHERE account_id = $1 ORDER BY agency_code, role")

@@ -187,6 +187,82 @@ async fn sessions_and_tokens_expire_and_logout_is_server_side(t: TestApp) {
 }
 on_both_engines!(sessions_and_tokens_expire_and_logout_is_server_side);
 
+async fn a_token_carries_every_role_and_stops_with_a_disabled_account(t: TestApp) {
+    use lienthong_domain::role::Role;
+    let ctx = AuditCtx::cli();
+    accounts::create(&t.app, None, &ctx, &citizen("lan", "092195005555"))
+        .await
+        .unwrap();
+    let p = accounts::authenticate(&t.app, &ctx, "lan", "mat-khau-du-dai")
+        .await
+        .unwrap();
+    assert!(p.roles.is_empty(), "no roles: {:?}", p.roles);
+    let token = accounts::issue_token(&t.app, &ctx, &p).await.unwrap();
+    let session = accounts::open_session(&t.app, &ctx, &p, None)
+        .await
+        .unwrap();
+    let id = p.account_id.clone();
+    for (role, agency) in [
+        ("leader", "000.00.05.H13"),
+        ("reception", "000.00.04.H13"),
+        ("specialist", "000.00.04.H13"),
+    ] {
+        sqlx::query(
+            "INSERT INTO account_roles (account_id, role, agency_code) VALUES ($1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(role)
+        .bind(agency)
+        .execute(t.app.db.pool())
+        .await
+        .unwrap();
+    }
+    let by_token = accounts::resolve_token(&t.app, &token.access_token)
+        .await
+        .unwrap()
+        .unwrap();
+    let grants: Vec<(Role, &str)> = by_token
+        .roles
+        .iter()
+        .map(|g| (g.role, g.agency_code.as_str()))
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            (Role::Reception, "000.00.04.H13"),
+            (Role::Specialist, "000.00.04.H13"),
+            (Role::Leader, "000.00.05.H13"),
+        ],
+        "every role, ordered by agency then role"
+    );
+    let (by_session, _) = accounts::resolve_session(&t.app, &session.token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_session, by_token);
+    sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
+        .bind(1_i64)
+        .bind(&id)
+        .execute(t.app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        accounts::resolve_token(&t.app, &token.access_token)
+            .await
+            .unwrap()
+            .is_none(),
+        "a disabled account's token no longer works"
+    );
+    assert!(
+        accounts::resolve_session(&t.app, &session.token)
+            .await
+            .unwrap()
+            .is_none(),
+        "nor its session"
+    );
+}
+on_both_engines!(a_token_carries_every_role_and_stops_with_a_disabled_account);
+
 async fn audit_verify_names_the_first_broken_link(t: TestApp) {
     write_rows(&t, 5).await;
     let ok = audit::verify(&t.app).await.unwrap();
