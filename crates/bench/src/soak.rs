@@ -16,8 +16,10 @@ use crate::{
     client::{Conn, get, get_with, with_body},
     open_loop::{Load, open_loop},
     report::percentile,
-    server::{ServerHandle, open_fds_of, rss_mb_of, start_server},
-    workloads::{Options, Target, closed_loop, report, seed_dossiers, submission, target, token},
+    server::{ServerHandle, open_fds_of, rss_mb_of},
+    workloads::{
+        Options, closed_loop, report, seed_dossiers, submission, target, target_on, token,
+    },
 };
 
 /// Seconds between two samples of memory and descriptors.
@@ -152,31 +154,6 @@ fn slope(points: &[(f64, f64)]) -> f64 {
     if den == 0.0 { 0.0 } else { num / den }
 }
 
-/// Starts the server (on `--reuse-data-dir` when given, so that the soak can run over a
-/// database of a million dossiers) or targets `--url`.
-async fn soak_target(opts: &Options) -> Result<Target, BenchError> {
-    let Some(dir) = &opts.data_dir else {
-        return target(opts, "soak").await;
-    };
-    let server = start_server(
-        &opts.exe,
-        dir,
-        true,
-        opts.database_url.as_deref(),
-        opts.group_commit,
-    )
-    .await?;
-    Ok(Target {
-        addr: server.addr.clone(),
-        server: Some(server),
-        engine: if opts.database_url.is_some() {
-            "postgres".into()
-        } else {
-            "sqlite".into()
-        },
-    })
-}
-
 async fn prepare(addr: &str) -> Result<Mix, BenchError> {
     let citizen = token(addr, "citizen1").await?;
     let bearer = format!("Bearer {citizen}");
@@ -258,7 +235,12 @@ async fn capacity(mix: &Arc<Mix>, addr: &str, connections: usize) -> f64 {
 
 /// The soak (issue figures: RSS and descriptors at start and end, their trend, errors).
 pub(crate) async fn soak(opts: &Options) -> Result<Report, BenchError> {
-    let t = soak_target(opts).await?;
+    // On `--reuse-data-dir` when given, so that the soak can run over a database of a
+    // million dossiers.
+    let t = match &opts.data_dir {
+        Some(dir) if opts.url.is_none() => target_on(opts, dir).await?,
+        _ => target(opts, "soak").await?,
+    };
     let pid = t.server.as_ref().and_then(ServerHandle::pid);
     let mix = Arc::new(prepare(&t.addr).await?);
     let conns = opts.concurrency.clamp(1, 1024);

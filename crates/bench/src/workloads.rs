@@ -78,10 +78,14 @@ pub(crate) async fn target(opts: &Options, tag: &str) -> Result<Target, BenchErr
             engine: "external".into(),
         });
     }
-    let dir = fresh_dir(tag)?;
+    target_on(opts, &fresh_dir(tag)?).await
+}
+
+/// Starts the server under test on `dir` (with the demo province).
+pub(crate) async fn target_on(opts: &Options, dir: &std::path::Path) -> Result<Target, BenchError> {
     let server = start_server(
         &opts.exe,
-        &dir,
+        dir,
         true,
         opts.database_url.as_deref(),
         opts.group_commit,
@@ -531,22 +535,7 @@ async fn search(opts: &Options) -> Result<Report, BenchError> {
         if !status.success() {
             return Err(BenchError::Server("catalog import failed".into()));
         }
-        let server = start_server(
-            &opts.exe,
-            &dir,
-            true,
-            opts.database_url.as_deref(),
-            opts.group_commit,
-        )
-        .await?;
-        (
-            Target {
-                addr: server.addr.clone(),
-                server: Some(server),
-                engine: "sqlite".into(),
-            },
-            2_000,
-        )
+        (target_on(opts, &dir).await?, 2_000)
     };
     let queries = [
         "cap+giay+phep+xay+dung",
