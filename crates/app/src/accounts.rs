@@ -10,7 +10,6 @@ use lienthong_domain::{
     text::nfc,
 };
 use lienthong_store::{
-    AnyConnection,
     accounts::{self as store, Account, RoleGrant, Throttle},
     sessions::{self, Session},
 };
@@ -224,7 +223,7 @@ pub async fn insert_prepared(
     checked: &CheckedAccount,
 ) -> Result<AccountView, AppError> {
     if let Some(code) = &checked.account.agency_code
-        && lienthong_store::org::agency_at(conn, code, app.clock.today())
+        && lienthong_store::org::agency_at(&mut *conn, code, app.clock.today())
             .await?
             .is_none()
     {
@@ -301,13 +300,13 @@ pub async fn create(
 
 /// Loads the principal of an account id (roles included); `None` for unknown or disabled accounts.
 pub async fn principal(app: &App, account_id: &str) -> Result<Option<Principal>, AppError> {
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     principal_on(&mut conn, account_id).await
 }
 
 /// [`principal`] on a connection already held (one statement).
-async fn principal_on(
-    conn: &mut AnyConnection,
+async fn principal_on<'c>(
+    conn: impl Into<lienthong_store::Exec<'c>>,
     account_id: &str,
 ) -> Result<Option<Principal>, AppError> {
     let Some((a, roles)) = store::with_roles(conn, account_id).await? else {
@@ -496,7 +495,7 @@ pub async fn resolve_session(
     let now = app.now_us();
     let hash = hash_token(token);
     let (s, p) = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         let Some(s) = sessions::session(&mut conn, &hash, now).await? else {
             return Ok(None);
         };
@@ -594,7 +593,7 @@ pub async fn issue_token(
 
 /// The principal behind a bearer token, if it is valid and unexpired.
 pub async fn resolve_token(app: &App, token: &str) -> Result<Option<Principal>, AppError> {
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     match sessions::token_account(&mut conn, &hash_token(token), app.now_us()).await? {
         Some(id) => principal_on(&mut conn, &id).await,
         None => Ok(None),

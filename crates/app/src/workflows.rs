@@ -77,7 +77,7 @@ pub async fn by_id(app: &App, id: &str) -> Result<Arc<Workflow>, AppError> {
 /// The current version of workflow `name` (the built-in flow for `default` until one is saved).
 pub async fn current(app: &App, name: &str) -> Result<(String, Arc<Workflow>), AppError> {
     let rows = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         store::current_workflows(&mut conn).await?
     };
     match rows.into_iter().find(|r| r.name == name) {

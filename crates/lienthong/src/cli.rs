@@ -276,6 +276,11 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
     let db = Db::connect_with(&config.database_url(), config.sqlite_group_commit)
         .await
         .context("cannot open the database")?;
+    let db = if config.sqlite_direct_reads {
+        db
+    } else {
+        db.without_direct_reads()
+    };
     db.migrate().await.context("cannot migrate the database")?;
     let auth = AuthSettings {
         session_idle_secs: config.session_idle_minutes.saturating_mul(60),

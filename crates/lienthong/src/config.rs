@@ -81,6 +81,9 @@ pub struct Config {
     /// SQLite: concurrent writers share one transaction and one fsync (each is answered only
     /// once the batch is durable).
     pub sqlite_group_commit: bool,
+    /// SQLite: short reads by key run on plain connections on the asking thread instead of
+    /// through the pool's driver thread.
+    pub sqlite_direct_reads: bool,
 }
 
 /// Log output format.
@@ -127,6 +130,7 @@ impl Default for Config {
             max_connections: 10_000,
             max_connections_per_address: 1_000,
             sqlite_group_commit: true,
+            sqlite_direct_reads: true,
         }
     }
 }
@@ -194,6 +198,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "a whole number of connections",
     ),
     ("sqlite_group_commit", "true or false"),
+    ("sqlite_direct_reads", "true or false"),
 ];
 
 fn describe(e: &figment::Error) -> String {

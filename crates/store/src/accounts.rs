@@ -1,9 +1,12 @@
 //! Accounts, their roles, and login throttling.
 
 use lienthong_domain::role::{AccountKind, Role};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::{AnyConnection, Row};
 
-use crate::{Result, StoreError};
+use crate::{
+    Result, StoreError,
+    exec::{Arg, Exec, Rec},
+};
 
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,22 +46,22 @@ pub struct RoleGrant {
     pub agency_code: String,
 }
 
-fn account(row: &AnyRow) -> Result<Account> {
-    let kind: String = row.try_get("kind")?;
+fn account(row: &Rec<'_, '_>) -> Result<Account> {
+    let kind: String = row.get("kind")?;
     Ok(Account {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
+        id: row.get("id")?,
+        username: row.get("username")?,
         kind: AccountKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
-        full_name: row.try_get("full_name")?,
-        password_hash: row.try_get("password_hash")?,
-        cccd: row.try_get("cccd")?,
-        tax_code: row.try_get("tax_code")?,
-        email: row.try_get("email")?,
-        phone: row.try_get("phone")?,
-        agency_code: row.try_get("agency_code")?,
-        created_at: row.try_get("created_at")?,
-        disabled_at: row.try_get("disabled_at")?,
+        full_name: row.get("full_name")?,
+        password_hash: row.get("password_hash")?,
+        cccd: row.get("cccd")?,
+        tax_code: row.get("tax_code")?,
+        email: row.get("email")?,
+        phone: row.get("phone")?,
+        agency_code: row.get("agency_code")?,
+        created_at: row.get("created_at")?,
+        disabled_at: row.get("disabled_at")?,
     })
 }
 
@@ -106,7 +109,7 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Opt
         .bind(username)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(account).transpose()
+    row.as_ref().map(|r| account(&Rec::Any(r))).transpose()
 }
 
 /// The account with this id.
@@ -116,41 +119,48 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Account>
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(account).transpose()
+    row.as_ref().map(|r| account(&Rec::Any(r))).transpose()
 }
 
 /// An account and its roles in one statement (the roles ordered as [`roles`] orders them).
-pub async fn with_roles(
-    conn: &mut AnyConnection,
+pub async fn with_roles<'c>(
+    conn: impl Into<Exec<'c>>,
     id: &str,
 ) -> Result<Option<(Account, Vec<RoleGrant>)>> {
-    let rows = sqlx::query(
-        "SELECT a.id, a.username, a.kind, a.full_name, a.password_hash, a.cccd, a.tax_code, \
-         a.email, a.phone, a.agency_code, a.created_at, a.disabled_at, \
-         r.role AS granted_role, r.agency_code AS granted_agency \
-         FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id \
-         WHERE a.id = $1 ORDER BY r.agency_code, r.role",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let Some(first) = rows.first() else {
+    let rows = conn
+        .into()
+        .all(
+            "SELECT a.id, a.username, a.kind, a.full_name, a.password_hash, a.cccd, a.tax_code, \
+             a.email, a.phone, a.agency_code, a.created_at, a.disabled_at, \
+             r.role AS granted_role, r.agency_code AS granted_agency \
+             FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id \
+             WHERE a.id = $1 ORDER BY r.agency_code, r.role",
+            &[Arg::Text(id)],
+            |r| {
+                let role: Option<String> = r.get("granted_role")?;
+                let agency: Option<String> = r.get("granted_agency")?;
+                let grant = match (role, agency) {
+                    (Some(role), Some(agency_code)) => Some(RoleGrant {
+                        role: role
+                            .parse()
+                            .map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
+                        agency_code,
+                    }),
+                    _ => None,
+                };
+                Ok((account(r)?, grant))
+            },
+        )
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some((first, grant)) = rows.next() else {
         return Ok(None);
     };
-    let mut grants = Vec::new();
-    for r in &rows {
-        let role: Option<String> = r.try_get("granted_role")?;
-        let agency: Option<String> = r.try_get("granted_agency")?;
-        if let (Some(role), Some(agency_code)) = (role, agency) {
-            grants.push(RoleGrant {
-                role: role
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
-                agency_code,
-            });
-        }
-    }
-    Ok(Some((account(first)?, grants)))
+    let roles = grant
+        .into_iter()
+        .chain(rows.filter_map(|(_, g)| g))
+        .collect();
+    Ok(Some((first, roles)))
 }
 
 /// Roles of an account.

@@ -1,9 +1,14 @@
 //! Stored procedure versions and the outbox.
 
 use jiff::civil::Date;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use std::sync::LazyLock;
 
-use crate::{Result, StoreError};
+use sqlx::{AnyConnection, Row};
+
+use crate::{
+    Result, StoreError,
+    exec::{Arg, Exec, Rec},
+};
 
 /// One stored version of a procedure; `definition` is the JSON of the domain `Procedure`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,21 +44,21 @@ fn date(s: &str) -> Result<Date> {
         .map_err(|_| StoreError::Corrupt(format!("date {s}")))
 }
 
-fn row(r: &AnyRow) -> Result<ProcedureVersion> {
-    let from: String = r.try_get("valid_from")?;
-    let to: Option<String> = r.try_get("valid_to")?;
+fn row(r: &Rec<'_, '_>) -> Result<ProcedureVersion> {
+    let from: String = r.get("valid_from")?;
+    let to: Option<String> = r.get("valid_to")?;
     Ok(ProcedureVersion {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        version: r.try_get("version")?,
+        id: r.get("id")?,
+        code: r.get("code")?,
+        version: r.get("version")?,
         valid_from: date(&from)?,
         valid_to: to.as_deref().map(date).transpose()?,
-        name: r.try_get("name")?,
-        field_code: r.try_get("field_code")?,
-        level: r.try_get("level")?,
-        online_mode: r.try_get("online_mode")?,
-        definition: r.try_get("definition")?,
-        created_at: r.try_get("created_at")?,
+        name: r.get("name")?,
+        field_code: r.get("field_code")?,
+        level: r.get("level")?,
+        online_mode: r.get("online_mode")?,
+        definition: r.get("definition")?,
+        created_at: r.get("created_at")?,
     })
 }
 
@@ -97,34 +102,34 @@ pub async fn latest(conn: &mut AnyConnection, code: &str) -> Result<Option<Proce
         .bind(code)
         .fetch_optional(&mut *conn)
         .await?;
-    r.as_ref().map(row).transpose()
+    r.as_ref().map(|r| row(&Rec::Any(r))).transpose()
 }
 
 /// The version of `code` valid on `at`.
-pub async fn at(
-    conn: &mut AnyConnection,
+pub async fn at<'c>(
+    conn: impl Into<Exec<'c>>,
     code: &str,
     on: Date,
 ) -> Result<Option<ProcedureVersion>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM procedures WHERE code = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)"
-    );
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(code)
-        .bind(on.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    r.as_ref().map(row).transpose()
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS} FROM procedures WHERE code = $1 AND valid_from <= $2 \
+             AND (valid_to IS NULL OR valid_to > $2)"
+        )
+    });
+    let on = on.to_string();
+    conn.into()
+        .optional(SQL.as_str(), &[Arg::Text(code), Arg::Text(&on)], row)
+        .await
 }
 
 /// A version by id.
-pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ProcedureVersion>> {
-    let sql = format!("SELECT {COLUMNS} FROM procedures WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    r.as_ref().map(row).transpose()
+pub async fn by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Option<ProcedureVersion>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {COLUMNS} FROM procedures WHERE id = $1"));
+    conn.into()
+        .optional(SQL.as_str(), &[Arg::Text(id)], row)
+        .await
 }
 
 /// Every version valid on `on`, ordered by code.
@@ -136,7 +141,7 @@ pub async fn all_at(conn: &mut AnyConnection, on: Date) -> Result<Vec<ProcedureV
         .bind(on.to_string())
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(row).collect()
+    rows.iter().map(|r| row(&Rec::Any(r))).collect()
 }
 
 /// The latest version of every procedure, ordered by code.
@@ -147,7 +152,7 @@ pub async fn all_latest(conn: &mut AnyConnection) -> Result<Vec<ProcedureVersion
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(row).collect()
+    rows.iter().map(|r| row(&Rec::Any(r))).collect()
 }
 
 /// Number of versions stored.

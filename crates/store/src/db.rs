@@ -9,7 +9,11 @@ use sqlx::{
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::{Result, StoreError};
+use crate::{
+    Result, StoreError,
+    direct::{Lease, Readers},
+    exec::Exec,
+};
 
 /// The database engine behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +36,27 @@ pub struct Db {
     write_gate: Option<Arc<Semaphore>>,
     /// SQLite with group commit: concurrent writers share one transaction per fsync.
     group: Option<Arc<crate::group::Writer>>,
+    /// SQLite on a file: plain connections for short reads on the calling thread.
+    direct: Option<Arc<Readers>>,
+}
+
+/// A connection for a sequence of short reads: on a SQLite file a plain connection used on the
+/// calling thread, otherwise a pooled one. Pass `&mut reader` where a read takes an [`Exec`].
+#[derive(Debug)]
+pub enum Reader {
+    /// A pooled connection.
+    Pooled(Conn),
+    /// A plain SQLite connection.
+    Direct(Lease),
+}
+
+impl<'a> From<&'a mut Reader> for Exec<'a> {
+    fn from(r: &'a mut Reader) -> Self {
+        match r {
+            Reader::Pooled(c) => Exec::Any(c),
+            Reader::Direct(l) => Exec::Direct(l),
+        }
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -96,12 +121,42 @@ impl Db {
         let sqlite = engine == Engine::Sqlite;
         let write_gate = (sqlite && !group_commit).then(|| Arc::new(Semaphore::new(1)));
         let group = (sqlite && group_commit).then(|| Arc::new(crate::group::Writer::default()));
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let direct = if sqlite && !in_memory {
+            let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+                .get_filename()
+                .to_path_buf();
+            Some(Readers::open(file)?)
+        } else {
+            None
+        };
         Ok(Db {
             pool,
             engine,
             write_gate,
             group,
+            direct,
         })
+    }
+
+    /// Sends every read through the pool, as on PostgreSQL (to compare, or to rule the plain
+    /// connections out).
+    pub fn without_direct_reads(mut self) -> Db {
+        self.direct = None;
+        self
+    }
+
+    /// Whether short reads run on plain SQLite connections.
+    pub fn direct_reads(&self) -> bool {
+        self.direct.is_some()
+    }
+
+    /// A connection for a sequence of short reads by key (see [`Reader`]).
+    pub async fn reader(&self) -> Result<Reader> {
+        match &self.direct {
+            Some(readers) => Ok(Reader::Direct(readers.lease()?)),
+            None => Ok(Reader::Pooled(self.read().await?)),
+        }
     }
 
     /// Applies the pending migrations of this engine.

@@ -1,8 +1,13 @@
 //! Dossiers, their files and history, blobs, sequences and drafts.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use std::sync::LazyLock;
 
-use crate::Result;
+use sqlx::{AnyConnection, Row};
+
+use crate::{
+    Result,
+    exec::{Arg, Exec, Rec},
+};
 
 /// Next value of a named sequence (1 for a new name). Safe under concurrent writers: the
 /// upsert takes the row lock on PostgreSQL; SQLite has one writer.
@@ -95,27 +100,27 @@ pub(crate) const COLUMNS: &str = "id, code, procedure_code, procedure_version_id
     transfer_origin, due_at, accepted_at, statutory_due_at, step_due_at, resume_status, paused_at, supplement_rounds, apologized_at, result_sha256, \
     resolved_at, return_channel, tracking_number, returned_at, rating, rating_comment, rated_at, closed_at";
 
-pub(crate) fn dossier(r: &AnyRow) -> Result<DossierRow> {
+pub(crate) fn dossier(r: &Rec<'_, '_>) -> Result<DossierRow> {
     Ok(DossierRow {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        procedure_code: r.try_get("procedure_code")?,
-        procedure_version_id: r.try_get("procedure_version_id")?,
-        agency_code: r.try_get("agency_code")?,
-        agency_version_id: r.try_get("agency_version_id")?,
-        applicant_account_id: r.try_get("applicant_account_id")?,
-        applicant_name: r.try_get("applicant_name")?,
-        applicant_phone: r.try_get("applicant_phone")?,
-        applicant_email: r.try_get("applicant_email")?,
-        channel: r.try_get("channel")?,
-        status: r.try_get("status")?,
-        answers: r.try_get("answers")?,
-        received_at: r.try_get("received_at")?,
-        due_date: r.try_get("due_date")?,
-        version: r.try_get("version")?,
-        idempotency_key: r.try_get("idempotency_key")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
+        id: r.get("id")?,
+        code: r.get("code")?,
+        procedure_code: r.get("procedure_code")?,
+        procedure_version_id: r.get("procedure_version_id")?,
+        agency_code: r.get("agency_code")?,
+        agency_version_id: r.get("agency_version_id")?,
+        applicant_account_id: r.get("applicant_account_id")?,
+        applicant_name: r.get("applicant_name")?,
+        applicant_phone: r.get("applicant_phone")?,
+        applicant_email: r.get("applicant_email")?,
+        channel: r.get("channel")?,
+        status: r.get("status")?,
+        answers: r.get("answers")?,
+        received_at: r.get("received_at")?,
+        due_date: r.get("due_date")?,
+        version: r.get("version")?,
+        idempotency_key: r.get("idempotency_key")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
         state: crate::processing::state(r)?,
     })
 }
@@ -126,30 +131,32 @@ pub async fn insert(conn: &mut AnyConnection, d: &DossierRow) -> Result<()> {
 }
 
 /// The dossier with this code.
-pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<DossierRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM dossiers WHERE code = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
-    r.as_ref().map(dossier).transpose()
+pub async fn by_code<'c>(conn: impl Into<Exec<'c>>, code: &str) -> Result<Option<DossierRow>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {COLUMNS} FROM dossiers WHERE code = $1"));
+    conn.into()
+        .optional(SQL.as_str(), &[Arg::Text(code)], dossier)
+        .await
 }
 
 /// The dossier an account created with an idempotency key.
-pub async fn by_idempotency_key(
-    conn: &mut AnyConnection,
+pub async fn by_idempotency_key<'c>(
+    conn: impl Into<Exec<'c>>,
     account_id: &str,
     key: &str,
 ) -> Result<Option<DossierRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM dossiers WHERE applicant_account_id = $1 AND idempotency_key = $2"
-    );
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account_id)
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-    r.as_ref().map(dossier).transpose()
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS} FROM dossiers WHERE applicant_account_id = $1 AND idempotency_key = $2"
+        )
+    });
+    conn.into()
+        .optional(
+            SQL.as_str(),
+            &[Arg::Text(account_id), Arg::Text(key)],
+            dossier,
+        )
+        .await
 }
 
 /// An applicant's dossiers, newest first.
@@ -166,7 +173,7 @@ pub async fn of_applicant(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(dossier).collect()
+    rows.iter().map(|r| dossier(&Rec::Any(r))).collect()
 }
 
 /// A file attached to a dossier.
@@ -208,25 +215,24 @@ pub async fn insert_file(
 }
 
 /// Files of a dossier.
-pub async fn files(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<DossierFile>> {
-    let rows = sqlx::query(
-        "SELECT slot, position, sha256, file_name, media_type, size FROM dossier_files WHERE dossier_id = $1 ORDER BY slot, position",
-    )
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DossierFile {
-                slot: r.try_get("slot")?,
-                position: r.try_get("position")?,
-                sha256: r.try_get("sha256")?,
-                file_name: r.try_get("file_name")?,
-                media_type: r.try_get("media_type")?,
-                size: r.try_get("size")?,
-            })
-        })
-        .collect()
+pub async fn files<'c>(conn: impl Into<Exec<'c>>, dossier_id: &str) -> Result<Vec<DossierFile>> {
+    conn.into()
+        .all(
+            "SELECT slot, position, sha256, file_name, media_type, size FROM dossier_files \
+             WHERE dossier_id = $1 ORDER BY slot, position",
+            &[Arg::Text(dossier_id)],
+            |r| {
+                Ok(DossierFile {
+                    slot: r.get("slot")?,
+                    position: r.get("position")?,
+                    sha256: r.get("sha256")?,
+                    file_name: r.get("file_name")?,
+                    media_type: r.get("media_type")?,
+                    size: r.get("size")?,
+                })
+            },
+        )
+        .await
 }
 
 /// One step of a dossier's history.
@@ -277,28 +283,27 @@ pub async fn append_history(
 }
 
 /// History of a dossier, oldest first.
-pub async fn history(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<HistoryEntry>> {
-    let rows = sqlx::query(
-        "SELECT seq, at, actor, actor_name, action, status, note, step, agency_code FROM dossier_history WHERE dossier_id = $1 ORDER BY seq",
-    )
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryEntry {
-                seq: r.try_get("seq")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                actor_name: r.try_get("actor_name")?,
-                action: r.try_get("action")?,
-                status: r.try_get("status")?,
-                note: r.try_get("note")?,
-                step: r.try_get("step")?,
-                agency_code: r.try_get("agency_code")?,
-            })
-        })
-        .collect()
+pub async fn history<'c>(conn: impl Into<Exec<'c>>, dossier_id: &str) -> Result<Vec<HistoryEntry>> {
+    conn.into()
+        .all(
+            "SELECT seq, at, actor, actor_name, action, status, note, step, agency_code \
+             FROM dossier_history WHERE dossier_id = $1 ORDER BY seq",
+            &[Arg::Text(dossier_id)],
+            |r| {
+                Ok(HistoryEntry {
+                    seq: r.get("seq")?,
+                    at: r.get("at")?,
+                    actor: r.get("actor")?,
+                    actor_name: r.get("actor_name")?,
+                    action: r.get("action")?,
+                    status: r.get("status")?,
+                    note: r.get("note")?,
+                    step: r.get("step")?,
+                    agency_code: r.get("agency_code")?,
+                })
+            },
+        )
+        .await
 }
 
 /// A stored draft.
@@ -322,7 +327,7 @@ pub struct DraftRow {
     pub updated_at: i64,
 }
 
-fn draft(r: &AnyRow) -> Result<DraftRow> {
+fn draft(r: &sqlx::any::AnyRow) -> Result<DraftRow> {
     Ok(DraftRow {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A read on a plain SQLite connection failed.
+    #[error("database error: {0}")]
+    Direct(#[from] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StoreError {

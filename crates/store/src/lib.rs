@@ -11,8 +11,10 @@ pub mod bulk;
 pub mod calendar;
 pub mod catalog;
 mod db;
+mod direct;
 pub mod dossiers;
 mod error;
+mod exec;
 mod group;
 pub mod maintenance;
 pub mod notifications;
@@ -23,8 +25,10 @@ pub mod reports;
 pub mod sessions;
 pub mod settings;
 
-pub use db::{Conn, Db, Engine, WriteTx};
+pub use db::{Conn, Db, Engine, Reader, WriteTx};
+pub use direct::Lease;
 pub use error::StoreError;
+pub use exec::Exec;
 pub use sqlx::AnyConnection;
 
 /// Result of a store operation.

@@ -2,9 +2,14 @@
 
 use jiff::civil::Date;
 use lienthong_domain::org::{AgencyLevel, SuccessionKind, UnitLevel};
+use std::sync::LazyLock;
+
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
-use crate::{Result, StoreError};
+use crate::{
+    Result, StoreError,
+    exec::{Arg, Exec, Rec},
+};
 
 /// Stored form of "valid since before records began".
 const OPEN_START: &str = "0001-01-01";
@@ -222,20 +227,20 @@ pub struct Agency {
     pub valid_to: Option<Date>,
 }
 
-fn agency(row: &AnyRow) -> Result<Agency> {
-    let level: String = row.try_get("level")?;
+fn agency(row: &Rec<'_, '_>) -> Result<Agency> {
+    let level: String = row.get("level")?;
     Ok(Agency {
-        id: row.try_get("id")?,
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        short_name: row.try_get("short_name")?,
+        id: row.get("id")?,
+        code: row.get("code")?,
+        name: row.get("name")?,
+        short_name: row.get("short_name")?,
         level: AgencyLevel::parse(&level)
             .ok_or_else(|| StoreError::Corrupt(format!("level {level}")))?,
-        kind: row.try_get("kind")?,
-        parent_code: row.try_get("parent_code")?,
-        admin_unit_code: row.try_get("admin_unit_code")?,
-        valid_from: date_out(row.try_get("valid_from")?)?,
-        valid_to: date_out(row.try_get("valid_to")?)?,
+        kind: row.get("kind")?,
+        parent_code: row.get("parent_code")?,
+        admin_unit_code: row.get("admin_unit_code")?,
+        valid_from: date_out(row.get("valid_from")?)?,
+        valid_to: date_out(row.get("valid_to")?)?,
     })
 }
 
@@ -295,24 +300,27 @@ pub async fn insert_agency_succession(
 }
 
 /// The version of agency `code` valid on `at`.
-pub async fn agency_at(conn: &mut AnyConnection, code: &str, at: Date) -> Result<Option<Agency>> {
-    let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE {VALID_AT} AND code = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(at.to_string())
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(agency).transpose()
+pub async fn agency_at<'c>(
+    conn: impl Into<Exec<'c>>,
+    code: &str,
+    at: Date,
+) -> Result<Option<Agency>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE {VALID_AT} AND code = $2")
+    });
+    let at = at.to_string();
+    conn.into()
+        .optional(SQL.as_str(), &[Arg::Text(&at), Arg::Text(code)], agency)
+        .await
 }
 
 /// An agency version by id, whatever its validity.
-pub async fn agency_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Agency>> {
-    let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(agency).transpose()
+pub async fn agency_by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Option<Agency>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE id = $1"));
+    conn.into()
+        .optional(SQL.as_str(), &[Arg::Text(id)], agency)
+        .await
 }
 
 /// Agencies valid on `at`, optionally under one parent, ordered by code.
@@ -329,7 +337,7 @@ pub async fn agencies_at(
         .bind(parent_code.unwrap_or(""))
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(agency).collect()
+    rows.iter().map(|r| agency(&Rec::Any(r))).collect()
 }
 
 /// Successor versions of agency version `id`.
@@ -350,7 +358,7 @@ pub async fn agency_successors(
             let k: String = r.try_get("succession")?;
             let kind = SuccessionKind::parse(&k)
                 .ok_or_else(|| StoreError::Corrupt(format!("succession {k}")))?;
-            Ok((agency(r)?, kind))
+            Ok((agency(&Rec::Any(r))?, kind))
         })
         .collect()
 }
@@ -362,7 +370,7 @@ pub async fn agency_versions(conn: &mut AnyConnection, code: &str) -> Result<Vec
         .bind(code)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(agency).collect()
+    rows.iter().map(|r| agency(&Rec::Any(r))).collect()
 }
 
 /// The agency of `level` valid on `at` that serves administrative unit `unit_code` (e.g. the
@@ -382,5 +390,5 @@ pub async fn agency_serving(
         .bind(kind)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(agency).transpose()
+    row.as_ref().map(|r| agency(&Rec::Any(r))).transpose()
 }

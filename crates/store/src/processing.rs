@@ -1,9 +1,12 @@
 //! Where a dossier stands in its workflow, workflow versions, supplement rounds, the time each
 //! agency held a dossier (legs), issued documents and the work queues.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
-use crate::Result;
+use crate::{
+    Result,
+    exec::{Arg, Exec, Rec},
+};
 
 /// The processing fields of a dossier, written together by every transition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,31 +60,31 @@ pub struct ProcessingState {
 }
 
 /// Reads the processing fields of a dossier row.
-pub(crate) fn state(r: &AnyRow) -> Result<ProcessingState> {
+pub(crate) fn state(r: &Rec<'_, '_>) -> Result<ProcessingState> {
     Ok(ProcessingState {
-        workflow_id: r.try_get("workflow_id")?,
-        current_step: r.try_get("current_step")?,
-        handling_agency_code: r.try_get("handling_agency_code")?,
-        handling_role: r.try_get("handling_role")?,
-        attention_at: r.try_get("attention_at")?,
-        transfer_origin: r.try_get("transfer_origin")?,
-        due_at: r.try_get("due_at")?,
-        accepted_at: r.try_get("accepted_at")?,
-        statutory_due_at: r.try_get("statutory_due_at")?,
-        step_due_at: r.try_get("step_due_at")?,
-        resume_status: r.try_get("resume_status")?,
-        paused_at: r.try_get("paused_at")?,
-        supplement_rounds: r.try_get("supplement_rounds")?,
-        apologized_at: r.try_get("apologized_at")?,
-        result_sha256: r.try_get("result_sha256")?,
-        resolved_at: r.try_get("resolved_at")?,
-        return_channel: r.try_get("return_channel")?,
-        tracking_number: r.try_get("tracking_number")?,
-        returned_at: r.try_get("returned_at")?,
-        rating: r.try_get("rating")?,
-        rating_comment: r.try_get("rating_comment")?,
-        rated_at: r.try_get("rated_at")?,
-        closed_at: r.try_get("closed_at")?,
+        workflow_id: r.get("workflow_id")?,
+        current_step: r.get("current_step")?,
+        handling_agency_code: r.get("handling_agency_code")?,
+        handling_role: r.get("handling_role")?,
+        attention_at: r.get("attention_at")?,
+        transfer_origin: r.get("transfer_origin")?,
+        due_at: r.get("due_at")?,
+        accepted_at: r.get("accepted_at")?,
+        statutory_due_at: r.get("statutory_due_at")?,
+        step_due_at: r.get("step_due_at")?,
+        resume_status: r.get("resume_status")?,
+        paused_at: r.get("paused_at")?,
+        supplement_rounds: r.get("supplement_rounds")?,
+        apologized_at: r.get("apologized_at")?,
+        result_sha256: r.get("result_sha256")?,
+        resolved_at: r.get("resolved_at")?,
+        return_channel: r.get("return_channel")?,
+        tracking_number: r.get("tracking_number")?,
+        returned_at: r.get("returned_at")?,
+        rating: r.get("rating")?,
+        rating_comment: r.get("rating_comment")?,
+        rated_at: r.get("rated_at")?,
+        closed_at: r.get("closed_at")?,
     })
 }
 
@@ -171,13 +174,13 @@ pub struct WorkflowRow {
     pub created_by: String,
 }
 
-fn workflow(r: &AnyRow) -> Result<WorkflowRow> {
+fn workflow(r: &Rec<'_, '_>) -> Result<WorkflowRow> {
     Ok(WorkflowRow {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        definition: r.try_get("definition")?,
-        created_at: r.try_get("created_at")?,
-        created_by: r.try_get("created_by")?,
+        id: r.get("id")?,
+        name: r.get("name")?,
+        definition: r.get("definition")?,
+        created_at: r.get("created_at")?,
+        created_by: r.get("created_by")?,
     })
 }
 
@@ -204,18 +207,20 @@ pub async fn workflow_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(workflow).transpose()
+    r.as_ref().map(|r| workflow(&Rec::Any(r))).transpose()
 }
 
 /// The latest version of each workflow name.
-pub async fn current_workflows(conn: &mut AnyConnection) -> Result<Vec<WorkflowRow>> {
-    let rows = sqlx::query(
-        "SELECT id, name, definition, created_at, created_by FROM workflows w \
-         WHERE created_at = (SELECT MAX(created_at) FROM workflows x WHERE x.name = w.name) ORDER BY name",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(workflow).collect()
+pub async fn current_workflows<'c>(conn: impl Into<Exec<'c>>) -> Result<Vec<WorkflowRow>> {
+    conn.into()
+        .all(
+            "SELECT id, name, definition, created_at, created_by FROM workflows w \
+             WHERE created_at = (SELECT MAX(created_at) FROM workflows x WHERE x.name = w.name) \
+             ORDER BY name",
+            &[],
+            workflow,
+        )
+        .await
 }
 
 /// A supplement request (one round).
@@ -270,26 +275,27 @@ pub async fn answer_supplement(conn: &mut AnyConnection, dossier_id: &str, at: i
 }
 
 /// Supplement rounds of a dossier, oldest first.
-pub async fn supplements(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<SupplementRow>> {
-    let rows = sqlx::query(
-        "SELECT round, stage, items, requested_at, requested_by, answered_at FROM supplement_requests \
-         WHERE dossier_id = $1 ORDER BY round",
-    )
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(SupplementRow {
-                round: r.try_get("round")?,
-                stage: r.try_get("stage")?,
-                items: r.try_get("items")?,
-                requested_at: r.try_get("requested_at")?,
-                requested_by: r.try_get("requested_by")?,
-                answered_at: r.try_get("answered_at")?,
-            })
-        })
-        .collect()
+pub async fn supplements<'c>(
+    conn: impl Into<Exec<'c>>,
+    dossier_id: &str,
+) -> Result<Vec<SupplementRow>> {
+    conn.into()
+        .all(
+            "SELECT round, stage, items, requested_at, requested_by, answered_at FROM supplement_requests \
+             WHERE dossier_id = $1 ORDER BY round",
+            &[Arg::Text(dossier_id)],
+            |r| {
+                Ok(SupplementRow {
+                    round: r.get("round")?,
+                    stage: r.get("stage")?,
+                    items: r.get("items")?,
+                    requested_at: r.get("requested_at")?,
+                    requested_by: r.get("requested_by")?,
+                    answered_at: r.get("answered_at")?,
+                })
+            },
+        )
+        .await
 }
 
 /// A period during which one agency held a dossier at one step.
@@ -338,25 +344,24 @@ pub async fn move_leg(
 }
 
 /// Legs of a dossier, in order.
-pub async fn legs(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<Leg>> {
-    let rows = sqlx::query(
-        "SELECT seq, agency_code, step, started_at, due_at, ended_at FROM dossier_legs WHERE dossier_id = $1 ORDER BY seq",
-    )
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Leg {
-                seq: r.try_get("seq")?,
-                agency_code: r.try_get("agency_code")?,
-                step: r.try_get("step")?,
-                started_at: r.try_get("started_at")?,
-                due_at: r.try_get("due_at")?,
-                ended_at: r.try_get("ended_at")?,
-            })
-        })
-        .collect()
+pub async fn legs<'c>(conn: impl Into<Exec<'c>>, dossier_id: &str) -> Result<Vec<Leg>> {
+    conn.into()
+        .all(
+            "SELECT seq, agency_code, step, started_at, due_at, ended_at FROM dossier_legs \
+             WHERE dossier_id = $1 ORDER BY seq",
+            &[Arg::Text(dossier_id)],
+            |r| {
+                Ok(Leg {
+                    seq: r.get("seq")?,
+                    agency_code: r.get("agency_code")?,
+                    step: r.get("step")?,
+                    started_at: r.get("started_at")?,
+                    due_at: r.get("due_at")?,
+                    ended_at: r.get("ended_at")?,
+                })
+            },
+        )
+        .await
 }
 
 /// A document issued for a dossier (notice, apology, result).
@@ -399,15 +404,18 @@ pub async fn insert_document(
 }
 
 /// Documents issued for a dossier, oldest first.
-pub async fn documents(conn: &mut AnyConnection, dossier_id: &str) -> Result<Vec<DocumentRow>> {
-    let rows = sqlx::query(
-        "SELECT id, kind, sha256, file_name, created_at, created_by FROM dossier_documents \
-         WHERE dossier_id = $1 ORDER BY created_at, id",
-    )
-    .bind(dossier_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(document_row).collect()
+pub async fn documents<'c>(
+    conn: impl Into<Exec<'c>>,
+    dossier_id: &str,
+) -> Result<Vec<DocumentRow>> {
+    conn.into()
+        .all(
+            "SELECT id, kind, sha256, file_name, created_at, created_by FROM dossier_documents \
+             WHERE dossier_id = $1 ORDER BY created_at, id",
+            &[Arg::Text(dossier_id)],
+            document_row,
+        )
+        .await
 }
 
 /// What a work queue shows.
@@ -464,7 +472,9 @@ pub async fn queue(
             .bind(s.clone());
     }
     let rows = q.bind(limit).bind(f.offset).fetch_all(&mut *conn).await?;
-    rows.iter().map(crate::dossiers::dossier).collect()
+    rows.iter()
+        .map(|r| crate::dossiers::dossier(&Rec::Any(r)))
+        .collect()
 }
 
 /// Open dossiers held by an agency whose last change is older than `before` (µs), oldest first.
@@ -484,7 +494,9 @@ pub async fn stale(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(crate::dossiers::dossier).collect()
+    rows.iter()
+        .map(|r| crate::dossiers::dossier(&Rec::Any(r)))
+        .collect()
 }
 
 /// Dossiers received by an agency in `[from, to)` (µs), in order of receipt (desk register).
@@ -507,7 +519,9 @@ pub async fn received_between(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(crate::dossiers::dossier).collect()
+    rows.iter()
+        .map(|r| crate::dossiers::dossier(&Rec::Any(r)))
+        .collect()
 }
 
 /// Copies dossier `template_code` as copies `first..=last` (codes `<template>-B<i>`, urgency
@@ -549,16 +563,16 @@ pub async fn document_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(document_row).transpose()
+    r.as_ref().map(|r| document_row(&Rec::Any(r))).transpose()
 }
 
-fn document_row(r: &sqlx::any::AnyRow) -> Result<DocumentRow> {
+fn document_row(r: &Rec<'_, '_>) -> Result<DocumentRow> {
     Ok(DocumentRow {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        sha256: r.try_get("sha256")?,
-        file_name: r.try_get("file_name")?,
-        created_at: r.try_get("created_at")?,
-        created_by: r.try_get("created_by")?,
+        id: r.get("id")?,
+        kind: r.get("kind")?,
+        sha256: r.get("sha256")?,
+        file_name: r.get("file_name")?,
+        created_at: r.get("created_at")?,
+        created_by: r.get("created_by")?,
     })
 }

@@ -177,7 +177,9 @@ pub async fn dossiers_after(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(crate::dossiers::dossier).collect()
+    rows.iter()
+        .map(|r| crate::dossiers::dossier(&crate::exec::Rec::Any(r)))
+        .collect()
 }
 
 /// An agency's dossiers of one procedure (all procedures when `None`) accepted by `until`
@@ -204,5 +206,7 @@ pub async fn candidates(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(crate::dossiers::dossier).collect()
+    rows.iter()
+        .map(|r| crate::dossiers::dossier(&crate::exec::Rec::Any(r)))
+        .collect()
 }

@@ -1,8 +1,11 @@
 //! Browser sessions and API bearer tokens, both stored as SHA-256 hashes of the secret.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use crate::Result;
+use crate::{
+    Result,
+    exec::{Arg, Exec},
+};
 
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,30 +42,28 @@ pub async fn insert_session(conn: &mut AnyConnection, s: &Session) -> Result<()>
 }
 
 /// The unexpired session with this hash.
-pub async fn session(
-    conn: &mut AnyConnection,
+pub async fn session<'c>(
+    conn: impl Into<Exec<'c>>,
     token_hash: &str,
     now_us: i64,
 ) -> Result<Option<Session>> {
-    let row = sqlx::query(
-        "SELECT token_hash, account_id, csrf_token, created_at, expires_at, last_seen_at FROM sessions \
-         WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now_us)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| {
-        Ok(Session {
-            token_hash: r.try_get("token_hash")?,
-            account_id: r.try_get("account_id")?,
-            csrf_token: r.try_get("csrf_token")?,
-            created_at: r.try_get("created_at")?,
-            expires_at: r.try_get("expires_at")?,
-            last_seen_at: r.try_get("last_seen_at")?,
-        })
-    })
-    .transpose()
+    conn.into()
+        .optional(
+            "SELECT token_hash, account_id, csrf_token, created_at, expires_at, last_seen_at FROM sessions \
+             WHERE token_hash = $1 AND expires_at > $2",
+            &[Arg::Text(token_hash), Arg::Int(now_us)],
+            |r| {
+                Ok(Session {
+                    token_hash: r.get("token_hash")?,
+                    account_id: r.get("account_id")?,
+                    csrf_token: r.get("csrf_token")?,
+                    created_at: r.get("created_at")?,
+                    expires_at: r.get("expires_at")?,
+                    last_seen_at: r.get("last_seen_at")?,
+                })
+            },
+        )
+        .await
 }
 
 /// Slides a session's expiry.
@@ -122,16 +123,16 @@ pub async fn insert_token(
 }
 
 /// The account id of an unexpired token.
-pub async fn token_account(
-    conn: &mut AnyConnection,
+pub async fn token_account<'c>(
+    conn: impl Into<Exec<'c>>,
     token_hash: &str,
     now_us: i64,
 ) -> Result<Option<String>> {
-    let row =
-        sqlx::query("SELECT account_id FROM api_tokens WHERE token_hash = $1 AND expires_at > $2")
-            .bind(token_hash)
-            .bind(now_us)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(|r| r.try_get("account_id")).transpose()?)
+    conn.into()
+        .optional(
+            "SELECT account_id FROM api_tokens WHERE token_hash = $1 AND expires_at > $2",
+            &[Arg::Text(token_hash), Arg::Int(now_us)],
+            |r| r.get("account_id"),
+        )
+        .await
 }

@@ -193,7 +193,7 @@ pub struct Published {
 
 /// The version of `code` in force on `on` (today by default).
 pub async fn procedure(app: &App, code: &str, on: Option<Date>) -> Result<Published, AppError> {
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     let v = store::at(&mut conn, code, on.unwrap_or_else(|| app.clock.today()))
         .await?
         .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
@@ -214,7 +214,7 @@ pub async fn shared_version(app: &App, id: &str) -> Result<std::sync::Arc<Publis
     if let Some(p) = app.caches.procedure(id) {
         return Ok(p);
     }
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     let v = store::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(id.to_owned()))?;

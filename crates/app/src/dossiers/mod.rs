@@ -13,7 +13,6 @@ use lienthong_domain::{
     role::AccountKind,
 };
 use lienthong_store::{
-    AnyConnection,
     dossiers::{self as store, DossierFile, DossierRow, HistoryEntry},
     org as store_org,
 };
@@ -270,7 +269,7 @@ async fn create(
             )]));
         }
         let existing = {
-            let mut conn = app.db.read().await?;
+            let mut conn = app.db.reader().await?;
             store::by_idempotency_key(&mut conn, &principal.account_id, key).await?
         };
         if let Some(row) = existing {
@@ -330,7 +329,7 @@ async fn create(
     let today = app.clock.today();
     let mut tx = app.db.write().await?;
     let conn = tx.conn();
-    let agency = store_org::agency_at(conn, &s.agency_code, today)
+    let agency = store_org::agency_at(&mut *conn, &s.agency_code, today)
         .await?
         .ok_or_else(|| AppError::NotFound(s.agency_code.clone()))?;
     for f in &s.files {
@@ -483,7 +482,7 @@ async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), Ap
     let mut agencies = vec![row.agency_code.clone()];
     agencies.extend(row.state.handling_agency_code.clone());
     {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         for leg in lienthong_store::processing::legs(&mut conn, &row.id).await? {
             agencies.push(leg.agency_code);
         }
@@ -501,7 +500,10 @@ async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), Ap
     last
 }
 
-async fn load(conn: &mut AnyConnection, code: &str) -> Result<DossierRow, AppError> {
+async fn load<'c>(
+    conn: impl Into<lienthong_store::Exec<'c>>,
+    code: &str,
+) -> Result<DossierRow, AppError> {
     store::by_code(conn, code)
         .await?
         .ok_or_else(|| AppError::NotFound(code.to_owned()))
@@ -514,7 +516,7 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
         .await?
         .procedure
         .name;
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     let agency_name = store_org::agency_by_id(&mut conn, &row.agency_version_id)
         .await?
         .map_or_else(|| row.agency_code.clone(), |a| a.name);
@@ -555,7 +557,7 @@ pub(crate) async fn readable_row(
 ) -> Result<DossierRow, AppError> {
     caller.principal().ok_or(AppError::Unauthenticated)?;
     let row = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         load(&mut conn, code).await?
     };
     can_read(app, caller, &row).await?;
@@ -586,7 +588,7 @@ pub struct Tracking {
 pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking, AppError> {
     let digits: String = phone_last4.chars().filter(char::is_ascii_digit).collect();
     let row = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         store::by_code(&mut conn, code.trim()).await?
     };
     let row = row

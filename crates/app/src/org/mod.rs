@@ -70,7 +70,7 @@ pub async fn agencies(
 
 /// The lineage (agency and ancestors) of the agency `code` as it is today.
 pub async fn agency_scope(app: &App, code: &str) -> Result<AgencyScope, AppError> {
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     let today = app.clock.today();
     let mut lineage = vec![code.to_owned()];
     let mut current = store::agency_at(&mut conn, code, today)

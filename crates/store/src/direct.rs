@@ -1,0 +1,133 @@
+//! Plain SQLite connections for short reads on the calling thread.
+//!
+//! Through sqlx, every SQLite statement is sent to the driver's own thread and its answer sent
+//! back: two thread switches per statement, which cost far more than the statement itself
+//! when the pages are cached. A point read (a dossier by code, a session by hash) needs no
+//! such hand-off: in WAL mode a reader never waits for the writer, so it runs here, on the
+//! thread that asks, in a few microseconds. Only short reads by key go this way; writes and
+//! long scans stay on the pool.
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::Result;
+
+/// Idle connections kept for reuse; more may be open while many threads read at once.
+const KEEP_IDLE: usize = 8;
+/// Statements kept prepared on each connection.
+const PREPARED: usize = 64;
+
+/// A plain connection and the column names of the statements it ran, so that a row's values
+/// are found by name without asking SQLite for every column's name on every row.
+#[derive(Debug)]
+pub(crate) struct Plain {
+    /// The connection.
+    pub(crate) conn: Connection,
+    /// Column names by statement text (statements are `'static`, keyed by address).
+    pub(crate) columns: Columns,
+}
+
+/// Column names of a statement, by its text's address and length.
+pub(crate) type Columns = HashMap<(usize, usize), Arc<[Box<str>]>>;
+
+/// The column names of `sql`, read from `stmt` the first time.
+pub(crate) fn names_of(
+    columns: &mut Columns,
+    sql: &'static str,
+    stmt: &rusqlite::Statement<'_>,
+) -> Arc<[Box<str>]> {
+    columns
+        .entry((sql.as_ptr() as usize, sql.len()))
+        .or_insert_with(|| stmt.column_names().into_iter().map(Box::from).collect())
+        .clone()
+}
+
+/// The plain connections to one SQLite file.
+#[derive(Debug)]
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Plain>>,
+}
+
+impl Readers {
+    /// Readers of the database file at `path` (which the pool has already opened and migrated).
+    pub(crate) fn open(path: PathBuf) -> Result<Arc<Readers>> {
+        let readers = Arc::new(Readers {
+            path,
+            idle: Mutex::new(Vec::new()),
+        });
+        // Fail at start, not on the first request, if the file cannot be read this way.
+        let first = readers.connect()?;
+        readers.give_back(first);
+        Ok(readers)
+    }
+
+    fn connect(&self) -> Result<Plain> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "query_only", true)?;
+        conn.set_prepared_statement_cache_capacity(PREPARED);
+        Ok(Plain {
+            conn,
+            columns: HashMap::new(),
+        })
+    }
+
+    fn give_back(&self, conn: Plain) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < KEEP_IDLE
+        {
+            idle.push(conn);
+        }
+    }
+
+    /// Connections waiting to be lent.
+    #[cfg(test)]
+    pub(crate) fn idle(&self) -> usize {
+        self.idle.lock().map_or(0, |i| i.len())
+    }
+
+    /// A connection for a few reads; it returns to the idle list when the lease is dropped.
+    pub(crate) fn lease(self: &Arc<Self>) -> Result<Lease> {
+        let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match reused {
+            Some(c) => c,
+            None => self.connect()?,
+        };
+        Ok(Lease {
+            conn: Some(conn),
+            readers: self.clone(),
+        })
+    }
+}
+
+/// A plain SQLite connection lent for a few reads.
+#[derive(Debug)]
+pub struct Lease {
+    conn: Option<Plain>,
+    readers: Arc<Readers>,
+}
+
+impl Lease {
+    /// The connection.
+    pub(crate) fn conn(&mut self) -> Option<&mut Plain> {
+        self.conn.as_mut()
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.readers.give_back(c);
+        }
+    }
+}
