@@ -1,6 +1,8 @@
 //! Accounts, their roles, and login throttling.
 
 use lienthong_domain::role::{AccountKind, Role};
+use std::sync::LazyLock;
+
 use sqlx::{AnyConnection, Row};
 
 use crate::{
@@ -113,13 +115,12 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Opt
 }
 
 /// The account with this id.
-pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Account>> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(|r| account(&Rec::Any(r))).transpose()
+pub async fn by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Option<Account>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"));
+    conn.into()
+        .optional(SQL.as_str(), &[Arg::Text(id)], account)
+        .await
 }
 
 /// An account and its roles in one statement (the roles ordered as [`roles`] orders them).

@@ -40,6 +40,31 @@ pub async fn insert_blob(
     Ok(())
 }
 
+/// A blob to record: content hash, size in bytes, media type.
+pub type NewBlob<'a> = (&'a str, i64, &'a str);
+
+/// Records stored blobs (idempotent) in one statement.
+pub async fn insert_blobs(
+    conn: &mut AnyConnection,
+    blobs: &[NewBlob<'_>],
+    now_us: i64,
+) -> Result<()> {
+    if blobs.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO blobs (sha256, size, media_type, created_at) VALUES {} \
+         ON CONFLICT (sha256) DO NOTHING",
+        crate::bulk::placeholders(conn, blobs.len(), 4)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (sha256, size, media_type) in blobs {
+        q = q.bind(*sha256).bind(*size).bind(*media_type).bind(now_us);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Whether a blob is recorded.
 pub async fn blob_exists(conn: &mut AnyConnection, sha256: &str) -> Result<bool> {
     Ok(sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
@@ -211,6 +236,34 @@ pub async fn insert_file(
     .bind(f.size)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Attaches files in one statement.
+pub async fn insert_files(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    files: &[DossierFile],
+) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO dossier_files (dossier_id, slot, position, sha256, file_name, media_type, size) VALUES {}",
+        crate::bulk::placeholders(conn, files.len(), 7)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for f in files {
+        q = q
+            .bind(dossier_id)
+            .bind(&f.slot)
+            .bind(f.position)
+            .bind(&f.sha256)
+            .bind(&f.file_name)
+            .bind(&f.media_type)
+            .bind(f.size);
+    }
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 

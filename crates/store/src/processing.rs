@@ -328,18 +328,31 @@ pub async fn move_leg(
         .execute(&mut *conn)
         .await?;
     if let Some((agency, step, due)) = next {
-        sqlx::query(
-            "INSERT INTO dossier_legs (dossier_id, seq, agency_code, step, started_at, due_at, ended_at) \
-             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_legs WHERE dossier_id = $1), $2, $3, $4, $5, NULL)",
-        )
-        .bind(dossier_id)
-        .bind(agency)
-        .bind(step)
-        .bind(at)
-        .bind(due)
-        .execute(&mut *conn)
-        .await?;
+        start_leg(conn, dossier_id, at, agency, step, due).await?;
     }
+    Ok(())
+}
+
+/// Opens a leg; the caller knows no leg is open (a dossier just received).
+pub async fn start_leg(
+    conn: &mut AnyConnection,
+    dossier_id: &str,
+    at: i64,
+    agency: &str,
+    step: &str,
+    due: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_legs (dossier_id, seq, agency_code, step, started_at, due_at, ended_at) \
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_legs WHERE dossier_id = $1), $2, $3, $4, $5, NULL)",
+    )
+    .bind(dossier_id)
+    .bind(agency)
+    .bind(step)
+    .bind(at)
+    .bind(due)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

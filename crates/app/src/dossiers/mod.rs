@@ -327,28 +327,37 @@ async fn create(
         .ok_or_else(|| AppError::Internal("workflow without steps".into()))?;
     let now = app.now_us();
     let today = app.clock.today();
+    // Reads by key before the write transaction, so that the single writer waits for none
+    // of them (the agency version is pinned by its id in the row; the account is the
+    // caller's own).
+    let (agency, account) = {
+        let mut r = app.db.reader().await?;
+        let agency = store_org::agency_at(&mut r, &s.agency_code, today)
+            .await?
+            .ok_or_else(|| AppError::NotFound(s.agency_code.clone()))?;
+        let account = match desk {
+            None => lienthong_store::accounts::by_id(&mut r, &principal.account_id).await?,
+            Some(_) => None,
+        };
+        (agency, account)
+    };
+    let media_type = |f: &UploadedFile| {
+        f.blob
+            .sniffed
+            .map_or("application/octet-stream", |x| x.media_type())
+    };
+    let blobs: Vec<store::NewBlob<'_>> = s
+        .files
+        .iter()
+        .map(|f| {
+            let size = i64::try_from(f.blob.size).unwrap_or(i64::MAX);
+            (f.blob.sha256.as_str(), size, media_type(f))
+        })
+        .collect();
     let mut tx = app.db.write().await?;
     let conn = tx.conn();
-    let agency = store_org::agency_at(&mut *conn, &s.agency_code, today)
-        .await?
-        .ok_or_else(|| AppError::NotFound(s.agency_code.clone()))?;
-    for f in &s.files {
-        store::insert_blob(
-            conn,
-            &f.blob.sha256,
-            i64::try_from(f.blob.size).unwrap_or(i64::MAX),
-            f.blob
-                .sniffed
-                .map_or("application/octet-stream", |x| x.media_type()),
-            now,
-        )
-        .await?;
-    }
+    store::insert_blobs(conn, &blobs, now).await?;
     let seq = store::next_in_sequence(conn, &dossier_sequence_key(&s.agency_code, today)).await?;
-    let account = match desk {
-        None => lienthong_store::accounts::by_id(conn, &principal.account_id).await?,
-        Some(_) => None,
-    };
     let applicant_name =
         answer_text(&answers, "applicant_name").unwrap_or_else(|| principal.full_name.clone());
     let applicant_phone = answer_text(&answers, "applicant_phone")
@@ -395,27 +404,23 @@ async fn create(
         other => other.into(),
     })?;
     let mut positions: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-    for f in &s.files {
-        let pos = positions.entry(f.slot.as_str()).or_insert(0);
-        *pos += 1;
-        store::insert_file(
-            conn,
-            &row.id,
-            &DossierFile {
+    let files: Vec<DossierFile> = s
+        .files
+        .iter()
+        .map(|f| {
+            let pos = positions.entry(f.slot.as_str()).or_insert(0);
+            *pos += 1;
+            DossierFile {
                 slot: f.slot.clone(),
                 position: *pos,
                 sha256: f.blob.sha256.clone(),
                 file_name: f.file_name.clone(),
-                media_type: f
-                    .blob
-                    .sniffed
-                    .map_or("application/octet-stream", |x| x.media_type())
-                    .to_owned(),
+                media_type: media_type(f).to_owned(),
                 size: i64::try_from(f.blob.size).unwrap_or(i64::MAX),
-            },
-        )
-        .await?;
-    }
+            }
+        })
+        .collect();
+    store::insert_files(conn, &row.id, &files).await?;
     store::append_history(
         conn,
         &row.id,
@@ -436,13 +441,8 @@ async fn create(
         },
     )
     .await?;
-    lienthong_store::processing::move_leg(
-        conn,
-        &row.id,
-        now,
-        Some((&row.agency_code, &first.id, None)),
-    )
-    .await?;
+    lienthong_store::processing::start_leg(conn, &row.id, now, &row.agency_code, &first.id, None)
+        .await?;
     audit::record(
         conn,
         app,
