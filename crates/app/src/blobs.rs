@@ -308,7 +308,10 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let again = store(&s, &[b"%PDF-1.4 ", b"same"], u64::MAX).await.unwrap();
         assert_eq!(again, first);
-        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            before
+        );
         assert_eq!(leftovers(dir.path()), 0);
     }
 
@@ -324,7 +327,11 @@ mod tests {
         let big = vec![7u8; IN_MEMORY + 1];
         let mut w = s.writer(u64::MAX).await.unwrap();
         w.write(&big).await.unwrap();
-        assert_eq!(leftovers(dir.path()), 1, "a large upload is streamed to disk");
+        assert_eq!(
+            leftovers(dir.path()),
+            1,
+            "a large upload is streamed to disk"
+        );
         w.discard().await;
         assert_eq!(leftovers(dir.path()), 0);
     }
