@@ -215,6 +215,15 @@ pub async fn prepare(app: &App, input: &NewAccount) -> Result<CheckedAccount, Ap
     Ok(CheckedAccount { account, roles })
 }
 
+/// The agency code of a new account names no agency valid today.
+fn unknown_agency() -> AppError {
+    AppError::Validation(vec![FieldError::new(
+        "agency_code",
+        "Không có cơ quan nào mang mã định danh này vào thời điểm hiện tại.",
+        "No agency currently has this code.",
+    )])
+}
+
 /// Inserts a prepared account inside the caller's transaction, with its audit row.
 pub async fn insert_prepared(
     conn: &mut lienthong_store::AnyConnection,
@@ -227,11 +236,7 @@ pub async fn insert_prepared(
             .await?
             .is_none()
     {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "agency_code",
-            "Không có cơ quan nào mang mã định danh này vào thời điểm hiện tại.",
-            "No agency currently has this code.",
-        )]));
+        return Err(unknown_agency());
     }
     store::insert(conn, &checked.account)
         .await
@@ -286,7 +291,16 @@ pub async fn create(
 ) -> Result<AccountView, AppError> {
     if let Some(caller) = caller {
         let scope = match opt(&input.agency_code) {
-            Some(code) => Some(agency_scope(app, code).await?),
+            Some(code) => match agency_scope(app, code).await {
+                Ok(scope) => Some(scope),
+                // Whoever may manage accounts somewhere learns that the code is wrong; anyone
+                // else is refused as for any other agency.
+                Err(AppError::NotFound(_)) => {
+                    authorize(caller, Action::ManageAccounts, None)?;
+                    return Err(unknown_agency());
+                }
+                Err(e) => return Err(e),
+            },
             None => None,
         };
         authorize(caller, Action::ManageAccounts, scope.as_ref())?;

@@ -325,6 +325,17 @@ async fn demo_province_is_created_once_with_every_role(t: TestApp) {
     official.agency_code = Some("000.00.05.H13".into());
     let other = accounts::create(&t.app, Some(&dept_admin), &ctx, &official).await;
     assert!(matches!(other, Err(AppError::Forbidden)), "{other:?}");
+    // An agency code that names no agency is a mistake in a field, not a missing page.
+    official.username = "specialist3@000.00.04.h13".into();
+    official.agency_code = Some("000.00.99.H99".into());
+    let unknown = accounts::create(&t.app, Some(&dept_admin), &ctx, &official).await;
+    let Err(AppError::Validation(errors)) = unknown else {
+        panic!("a validation error expected, got {unknown:?}");
+    };
+    assert_eq!(
+        errors.first().map(|e| e.field.as_str()),
+        Some("agency_code")
+    );
     let citizen = Caller::Account(
         accounts::authenticate(&t.app, &ctx, "citizen1", demo::DEMO_PASSWORD)
             .await
