@@ -30,14 +30,7 @@ pub async fn insert_blob(
     media_type: &str,
     now_us: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO blobs (sha256, size, media_type, created_at) VALUES ($1,$2,$3,$4) ON CONFLICT (sha256) DO NOTHING")
-        .bind(sha256)
-        .bind(size)
-        .bind(media_type)
-        .bind(now_us)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    insert_blobs(conn, &[(sha256, size, media_type)], now_us).await
 }
 
 /// A blob to record: content hash, size in bytes, media type.
@@ -224,19 +217,7 @@ pub async fn insert_file(
     dossier_id: &str,
     f: &DossierFile,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO dossier_files (dossier_id, slot, position, sha256, file_name, media_type, size) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-    )
-    .bind(dossier_id)
-    .bind(&f.slot)
-    .bind(f.position)
-    .bind(&f.sha256)
-    .bind(&f.file_name)
-    .bind(&f.media_type)
-    .bind(f.size)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    insert_files(conn, dossier_id, std::slice::from_ref(f)).await
 }
 
 /// Attaches files in one statement.
