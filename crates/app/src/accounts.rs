@@ -10,6 +10,7 @@ use lienthong_domain::{
     text::nfc,
 };
 use lienthong_store::{
+    Exec,
     accounts::{self as store, Account, RoleGrant, Throttle},
     sessions::{self, Session},
 };
@@ -225,12 +226,13 @@ fn unknown_agency() -> AppError {
 }
 
 /// Inserts a prepared account inside the caller's transaction, with its audit row.
-pub async fn insert_prepared(
-    conn: &mut lienthong_store::AnyConnection,
+pub async fn insert_prepared<'c>(
+    conn: impl Into<Exec<'c>>,
     app: &App,
     ctx: &AuditCtx,
     checked: &CheckedAccount,
 ) -> Result<AccountView, AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     if let Some(code) = &checked.account.agency_code
         && lienthong_store::org::agency_at(&mut *conn, code, app.clock.today())
             .await?
@@ -238,7 +240,7 @@ pub async fn insert_prepared(
     {
         return Err(unknown_agency());
     }
-    store::insert(conn, &checked.account)
+    store::insert(&mut *conn, &checked.account)
         .await
         .map_err(|e| match e {
             lienthong_store::StoreError::Duplicate => {
@@ -247,11 +249,11 @@ pub async fn insert_prepared(
             other => other.into(),
         })?;
     for g in &checked.roles {
-        store::grant(conn, &checked.account.id, g).await?;
+        store::grant(&mut *conn, &checked.account.id, g).await?;
     }
     let view = view(&checked.account, &checked.roles);
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         "account.create",

@@ -1,7 +1,8 @@
 //! Writing and verifying the audit chain.
 
 use lienthong_domain::audit::{ChainBreak, ChainVerifier, digest_json};
-use lienthong_store::{AnyConnection, audit as store};
+use lienthong_store::Exec;
+use lienthong_store::audit as store;
 use serde::Serialize;
 
 use crate::{App, AppError};
@@ -40,8 +41,8 @@ pub fn digest<T: Serialize>(value: &T) -> Option<String> {
 
 /// Appends one audit row inside the use case's transaction.
 #[expect(clippy::too_many_arguments, reason = "mirrors the audit columns")]
-pub async fn record(
-    conn: &mut AnyConnection,
+pub async fn record<'c>(
+    conn: impl Into<Exec<'c>>,
     app: &App,
     ctx: &AuditCtx,
     action: &str,
@@ -50,8 +51,9 @@ pub async fn record(
     before: Option<String>,
     after: Option<String>,
 ) -> Result<(), AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     store::append(
-        conn,
+        &mut *conn,
         store::NewAuditEntry {
             at_us: app.now_us(),
             actor: ctx.actor.clone(),

@@ -235,14 +235,14 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
     };
     let hash = accounts::hash_password(DEMO_PASSWORD).await?;
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
-    if settings::get(conn, SETTING).await?.is_some() {
+    let conn = &mut tx.conn();
+    if settings::get(&mut *conn, SETTING).await?.is_some() {
         return Ok(DemoReport::default());
     }
     use AgencyLevel::{Commune, Province};
     let city = "Ủy ban nhân dân thành phố Cần Thơ";
     insert_agency(
-        conn,
+        &mut *conn,
         app,
         &ctx,
         &agency(
@@ -263,7 +263,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
         ("000.00.00.H51", "Ủy ban nhân dân tỉnh Sóc Trăng", "94"),
     ] {
         insert_agency(
-            conn,
+            &mut *conn,
             app,
             &ctx,
             &agency(
@@ -282,7 +282,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
     }
     for (group, name, short, kind) in DEPARTMENTS {
         insert_agency(
-            conn,
+            &mut *conn,
             app,
             &ctx,
             &agency(
@@ -308,7 +308,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
             })
             .collect();
         reorganise_in(
-            conn,
+            &mut *conn,
             app,
             &ctx,
             &dept_code(group),
@@ -330,7 +330,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
         },
     ];
     reorganise_in(
-        conn,
+        &mut *conn,
         app,
         &ctx,
         PROVINCE_AGENCY,
@@ -343,7 +343,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
     for c in &communes {
         let name = format!("Ủy ban nhân dân {}", c.name);
         insert_agency(
-            conn,
+            &mut *conn,
             app,
             &ctx,
             &agency(
@@ -360,7 +360,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
         )
         .await?;
     }
-    let current = store::agencies_at(conn, app.clock.today().max(reform), None).await?;
+    let current = store::agencies_at(&mut *conn, app.clock.today().max(reform), None).await?;
     let mut created = 0;
     for a in current.iter().filter(|a| a.code.ends_with(".H13")) {
         for role in DEMO_ROLES {
@@ -374,7 +374,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
                 ..NewAccount::default()
             };
             accounts::insert_prepared(
-                conn,
+                &mut *conn,
                 app,
                 &ctx,
                 &accounts::prepare_with_hash(app, &input, &hash)?,
@@ -393,7 +393,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
         ..NewAccount::default()
     };
     accounts::insert_prepared(
-        conn,
+        &mut *conn,
         app,
         &ctx,
         &accounts::prepare_with_hash(app, &auditor, &hash)?,
@@ -412,7 +412,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
             ..NewAccount::default()
         };
         accounts::insert_prepared(
-            conn,
+            &mut *conn,
             app,
             &ctx,
             &accounts::prepare_with_hash(app, &input, &hash)?,
@@ -430,14 +430,14 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
         ..NewAccount::default()
     };
     accounts::insert_prepared(
-        conn,
+        &mut *conn,
         app,
         &ctx,
         &accounts::prepare_with_hash(app, &business, &hash)?,
     )
     .await?;
     created += 1;
-    settings::set(conn, SETTING, PROVINCE_AGENCY).await?;
+    settings::set(&mut *conn, SETTING, PROVINCE_AGENCY).await?;
     tx.commit().await?;
     let agencies = current.len();
     let procedures = ensure_demo_catalog(app, &ctx).await?;

@@ -1,14 +1,10 @@
 //! Accounts, their roles, and login throttling.
 
+use crate::exec::{Arg, Exec, Rec, query};
 use lienthong_domain::role::{AccountKind, Role};
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, Row};
-
-use crate::{
-    Result, StoreError,
-    exec::{Arg, Exec, Rec},
-};
+use crate::{Result, StoreError};
 
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +67,9 @@ const COLUMNS: &str = "id, username, kind, full_name, password_hash, cccd, tax_c
                        agency_code, created_at, disabled_at";
 
 /// Inserts an account; [`StoreError::Duplicate`] when the username, CCCD or tax code exists.
-pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
-    sqlx::query(
+pub async fn insert<'c>(conn: impl Into<Exec<'c>>, a: &Account) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO accounts (id, username, kind, full_name, password_hash, cccd, tax_code, email, phone, \
          agency_code, created_at, disabled_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
     )
@@ -94,8 +91,13 @@ pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
 }
 
 /// Grants a role.
-pub async fn grant(conn: &mut AnyConnection, account_id: &str, grant: &RoleGrant) -> Result<()> {
-    sqlx::query("INSERT INTO account_roles (account_id, role, agency_code) VALUES ($1,$2,$3)")
+pub async fn grant<'c>(
+    conn: impl Into<Exec<'c>>,
+    account_id: &str,
+    grant: &RoleGrant,
+) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("INSERT INTO account_roles (account_id, role, agency_code) VALUES ($1,$2,$3)")
         .bind(account_id)
         .bind(grant.role.as_str())
         .bind(&grant.agency_code)
@@ -105,13 +107,11 @@ pub async fn grant(conn: &mut AnyConnection, account_id: &str, grant: &RoleGrant
 }
 
 /// The account with this username.
-pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<Account>> {
+pub async fn by_username<'c>(conn: impl Into<Exec<'c>>, username: &str) -> Result<Option<Account>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE username = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(username)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(|r| account(&Rec::Any(r))).transpose()
+    let row = query(sql).bind(username).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(|r| account(&r.rec())).transpose()
 }
 
 /// The account with this id.
@@ -165,8 +165,9 @@ pub async fn with_roles<'c>(
 }
 
 /// Roles of an account.
-pub async fn roles(conn: &mut AnyConnection, account_id: &str) -> Result<Vec<RoleGrant>> {
-    let rows = sqlx::query("SELECT role, agency_code FROM account_roles WHERE account_id = $1 ORDER BY agency_code, role")
+pub async fn roles<'c>(conn: impl Into<Exec<'c>>, account_id: &str) -> Result<Vec<RoleGrant>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query("SELECT role, agency_code FROM account_roles WHERE account_id = $1 ORDER BY agency_code, role")
         .bind(account_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -184,11 +185,12 @@ pub async fn roles(conn: &mut AnyConnection, account_id: &str) -> Result<Vec<Rol
 }
 
 /// Number of accounts.
-pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM accounts")
+pub async fn count<'c>(conn: impl Into<Exec<'c>>) -> Result<i64> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("SELECT COUNT(*) AS n FROM accounts")
         .fetch_one(&mut *conn)
         .await?
-        .try_get("n")?)
+        .try_get("n")
 }
 
 /// Failed-login state of a username.
@@ -203,8 +205,9 @@ pub struct Throttle {
 }
 
 /// The throttle row of a username.
-pub async fn throttle(conn: &mut AnyConnection, username: &str) -> Result<Option<Throttle>> {
-    let row = sqlx::query(
+pub async fn throttle<'c>(conn: impl Into<Exec<'c>>, username: &str) -> Result<Option<Throttle>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let row = query(
         "SELECT failures, window_start, locked_until FROM login_throttle WHERE username = $1",
     )
     .bind(username)
@@ -221,8 +224,13 @@ pub async fn throttle(conn: &mut AnyConnection, username: &str) -> Result<Option
 }
 
 /// Stores the throttle row of a username.
-pub async fn set_throttle(conn: &mut AnyConnection, username: &str, t: Throttle) -> Result<()> {
-    sqlx::query(
+pub async fn set_throttle<'c>(
+    conn: impl Into<Exec<'c>>,
+    username: &str,
+    t: Throttle,
+) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO login_throttle (username, failures, window_start, locked_until) VALUES ($1,$2,$3,$4) \
          ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, \
          window_start = excluded.window_start, locked_until = excluded.locked_until",
@@ -237,8 +245,9 @@ pub async fn set_throttle(conn: &mut AnyConnection, username: &str, t: Throttle)
 }
 
 /// Forgets the failures of a username after a successful login.
-pub async fn clear_throttle(conn: &mut AnyConnection, username: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE username = $1")
+pub async fn clear_throttle<'c>(conn: impl Into<Exec<'c>>, username: &str) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("DELETE FROM login_throttle WHERE username = $1")
         .bind(username)
         .execute(&mut *conn)
         .await?;

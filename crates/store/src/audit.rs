@@ -1,7 +1,7 @@
 //! The audit log table and its chain head.
 
+use crate::exec::{Exec, Row, query};
 use lienthong_domain::audit::{AuditRecord, link_hash};
-use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::Result;
 
@@ -28,8 +28,9 @@ pub struct NewAuditEntry {
 
 /// Appends `entry` to the chain inside the caller's transaction. The head row is updated
 /// first, which takes its row lock on PostgreSQL and so serialises concurrent appenders.
-pub async fn append(conn: &mut AnyConnection, entry: NewAuditEntry) -> Result<AuditRecord> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+pub async fn append<'c>(conn: impl Into<Exec<'c>>, entry: NewAuditEntry) -> Result<AuditRecord> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let row = query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
         .await?;
     let seq: i64 = row.try_get("seq")?;
@@ -46,11 +47,11 @@ pub async fn append(conn: &mut AnyConnection, entry: NewAuditEntry) -> Result<Au
         entry.after_digest.as_deref(),
         entry.request_id.as_deref(),
     );
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    query(
         "INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, before_digest, \
          after_digest, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
     )
@@ -82,7 +83,7 @@ pub async fn append(conn: &mut AnyConnection, entry: NewAuditEntry) -> Result<Au
     })
 }
 
-fn record(row: &AnyRow) -> Result<AuditRecord> {
+fn record(row: &Row) -> Result<AuditRecord> {
     Ok(AuditRecord {
         seq: row.try_get("seq")?,
         at_us: row.try_get("at")?,
@@ -102,9 +103,14 @@ const COLUMNS: &str = "seq, at, actor, action, object_type, object_id, before_di
                        after_digest, request_id, prev_hash, hash";
 
 /// Up to `limit` rows with `seq > after`, in sequence order (for a streaming walk).
-pub async fn page(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+pub async fn page<'c>(
+    conn: impl Into<Exec<'c>>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditRecord>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(after)
         .bind(limit)
         .fetch_all(&mut *conn)
@@ -113,15 +119,16 @@ pub async fn page(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Ve
 }
 
 /// Rows about one object, newest first.
-pub async fn for_object(
-    conn: &mut AnyConnection,
+pub async fn for_object<'c>(
+    conn: impl Into<Exec<'c>>,
     object_type: &str,
     object_id: &str,
 ) -> Result<Vec<AuditRecord>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq DESC"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(object_type)
         .bind(object_id)
         .fetch_all(&mut *conn)
@@ -130,19 +137,18 @@ pub async fn for_object(
 }
 
 /// The chain head: number of rows written and the last hash.
-pub async fn head(conn: &mut AnyConnection) -> Result<(i64, String)> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+pub async fn head<'c>(conn: impl Into<Exec<'c>>) -> Result<(i64, String)> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let row = query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
         .await?;
     Ok((row.try_get("seq")?, row.try_get("hash")?))
 }
 
 /// The newest `limit` rows, newest first.
-pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditRecord>> {
+pub async fn recent<'c>(conn: impl Into<Exec<'c>>, limit: i64) -> Result<Vec<AuditRecord>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT $1");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = query(sql).bind(limit).fetch_all(&mut *conn).await?;
     rows.iter().map(record).collect()
 }

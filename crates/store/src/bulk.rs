@@ -1,7 +1,7 @@
 //! Multi-row inserts for generated history (demo and benchmark data): many dossiers and their
 //! history per statement, inside the caller's transaction.
 
-use sqlx::{AnyConnection, Row};
+use crate::exec::{Exec, query};
 
 use crate::{Result, dossiers::DossierRow, dossiers::HistoryEntry};
 
@@ -17,8 +17,8 @@ const ROWS_PER_STATEMENT: usize = 100;
 
 /// `(…),(…)` parameter lists. SQLite gets anonymous `?` parameters: its driver looks each
 /// numbered parameter up by name, which costs the square of their number.
-pub(crate) fn placeholders(conn: &AnyConnection, rows: usize, arity: usize) -> String {
-    let anonymous = conn.backend_name() == "SQLite";
+pub(crate) fn placeholders(conn: &Exec<'_>, rows: usize, arity: usize) -> String {
+    let anonymous = conn.is_sqlite();
     (0..rows)
         .map(|r| {
             let marks = (1..=arity)
@@ -38,13 +38,14 @@ pub(crate) fn placeholders(conn: &AnyConnection, rows: usize, arity: usize) -> S
 }
 
 /// Inserts dossiers with their full processing state.
-pub async fn insert_dossiers(conn: &mut AnyConnection, rows: &[DossierRow]) -> Result<()> {
+pub async fn insert_dossiers<'c>(conn: impl Into<Exec<'c>>, rows: &[DossierRow]) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES {}",
             placeholders(conn, chunk.len(), DOSSIER_ARITY)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = query(sql);
         for d in chunk {
             let s = &d.state;
             q = q
@@ -95,10 +96,11 @@ pub async fn insert_dossiers(conn: &mut AnyConnection, rows: &[DossierRow]) -> R
 }
 
 /// Inserts history entries (with their sequence numbers as given).
-pub async fn insert_history(
-    conn: &mut AnyConnection,
+pub async fn insert_history<'c>(
+    conn: impl Into<Exec<'c>>,
     rows: &[(String, HistoryEntry)],
 ) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     const ARITY: usize = 10;
     for chunk in rows.chunks(400) {
         let sql = format!(
@@ -106,7 +108,7 @@ pub async fn insert_history(
              agency_code) VALUES {}",
             placeholders(conn, chunk.len(), ARITY)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = query(sql);
         for (id, h) in chunk {
             q = q
                 .bind(id)
@@ -126,8 +128,9 @@ pub async fn insert_history(
 }
 
 /// The named sequences whose names start with `prefix`.
-pub async fn sequences(conn: &mut AnyConnection, prefix: &str) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT name, value FROM sequences WHERE name LIKE $1")
+pub async fn sequences<'c>(conn: impl Into<Exec<'c>>, prefix: &str) -> Result<Vec<(String, i64)>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query("SELECT name, value FROM sequences WHERE name LIKE $1")
         .bind(format!("{prefix}%"))
         .fetch_all(&mut *conn)
         .await?;
@@ -137,8 +140,9 @@ pub async fn sequences(conn: &mut AnyConnection, prefix: &str) -> Result<Vec<(St
 }
 
 /// Raises a named sequence to at least `value`.
-pub async fn raise_sequence(conn: &mut AnyConnection, name: &str, value: i64) -> Result<()> {
-    sqlx::query(
+pub async fn raise_sequence<'c>(conn: impl Into<Exec<'c>>, name: &str, value: i64) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO sequences (name, value) VALUES ($1, $2) ON CONFLICT (name) \
          DO UPDATE SET value = CASE WHEN sequences.value > excluded.value THEN sequences.value ELSE excluded.value END",
     )

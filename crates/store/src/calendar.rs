@@ -1,12 +1,15 @@
 //! Province calendar overrides.
 
-use sqlx::{AnyConnection, Row};
+use crate::exec::{Exec, query};
 
 use crate::{Result, StoreError};
 
 /// Every override: (day, day off?, name).
-pub async fn overrides(conn: &mut AnyConnection) -> Result<Vec<(jiff::civil::Date, bool, String)>> {
-    let rows = sqlx::query("SELECT day, day_off, name FROM calendar_overrides ORDER BY day")
+pub async fn overrides<'c>(
+    conn: impl Into<Exec<'c>>,
+) -> Result<Vec<(jiff::civil::Date, bool, String)>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query("SELECT day, day_off, name FROM calendar_overrides ORDER BY day")
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
@@ -24,13 +27,14 @@ pub async fn overrides(conn: &mut AnyConnection) -> Result<Vec<(jiff::civil::Dat
 }
 
 /// Sets the override of one day.
-pub async fn set_override(
-    conn: &mut AnyConnection,
+pub async fn set_override<'c>(
+    conn: impl Into<Exec<'c>>,
     day: jiff::civil::Date,
     day_off: bool,
     name: &str,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO calendar_overrides (day, day_off, name) VALUES ($1,$2,$3) \
          ON CONFLICT (day) DO UPDATE SET day_off = excluded.day_off, name = excluded.name",
     )

@@ -1,14 +1,10 @@
 //! Stored procedure versions and the outbox.
 
+use crate::exec::{Arg, Exec, Rec, query};
 use jiff::civil::Date;
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, Row};
-
-use crate::{
-    Result, StoreError,
-    exec::{Arg, Exec, Rec},
-};
+use crate::{Result, StoreError};
 
 /// One stored version of a procedure; `definition` is the JSON of the domain `Procedure`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +59,9 @@ fn row(r: &Rec<'_, '_>) -> Result<ProcedureVersion> {
 }
 
 /// Inserts a version.
-pub async fn insert(conn: &mut AnyConnection, p: &ProcedureVersion) -> Result<()> {
-    sqlx::query(
+pub async fn insert<'c>(conn: impl Into<Exec<'c>>, p: &ProcedureVersion) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO procedures (id, code, version, valid_from, valid_to, name, field_code, level, online_mode, definition, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
     )
@@ -85,8 +82,9 @@ pub async fn insert(conn: &mut AnyConnection, p: &ProcedureVersion) -> Result<()
 }
 
 /// Closes the open version of `code` on `to`.
-pub async fn close(conn: &mut AnyConnection, id: &str, to: Date) -> Result<()> {
-    sqlx::query("UPDATE procedures SET valid_to = $1 WHERE id = $2 AND valid_to IS NULL")
+pub async fn close<'c>(conn: impl Into<Exec<'c>>, id: &str, to: Date) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("UPDATE procedures SET valid_to = $1 WHERE id = $2 AND valid_to IS NULL")
         .bind(to.to_string())
         .bind(id)
         .execute(&mut *conn)
@@ -95,14 +93,12 @@ pub async fn close(conn: &mut AnyConnection, id: &str, to: Date) -> Result<()> {
 }
 
 /// The latest version of `code` (open or not).
-pub async fn latest(conn: &mut AnyConnection, code: &str) -> Result<Option<ProcedureVersion>> {
+pub async fn latest<'c>(conn: impl Into<Exec<'c>>, code: &str) -> Result<Option<ProcedureVersion>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql =
         format!("SELECT {COLUMNS} FROM procedures WHERE code = $1 ORDER BY version DESC LIMIT 1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
-    r.as_ref().map(|r| row(&Rec::Any(r))).transpose()
+    let r = query(sql).bind(code).fetch_optional(&mut *conn).await?;
+    r.as_ref().map(|r| row(&r.rec())).transpose()
 }
 
 /// The version of `code` valid on `at`.
@@ -133,34 +129,35 @@ pub async fn by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Option<Pro
 }
 
 /// Every version valid on `on`, ordered by code.
-pub async fn all_at(conn: &mut AnyConnection, on: Date) -> Result<Vec<ProcedureVersion>> {
+pub async fn all_at<'c>(conn: impl Into<Exec<'c>>, on: Date) -> Result<Vec<ProcedureVersion>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {COLUMNS} FROM procedures WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1) ORDER BY code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(on.to_string())
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| row(&Rec::Any(r))).collect()
+    rows.iter().map(|r| row(&r.rec())).collect()
 }
 
 /// The latest version of every procedure, ordered by code.
-pub async fn all_latest(conn: &mut AnyConnection) -> Result<Vec<ProcedureVersion>> {
+pub async fn all_latest<'c>(conn: impl Into<Exec<'c>>) -> Result<Vec<ProcedureVersion>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {COLUMNS} FROM procedures p WHERE version = (SELECT MAX(version) FROM procedures q WHERE q.code = p.code) ORDER BY code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(|r| row(&Rec::Any(r))).collect()
+    let rows = query(sql).fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| row(&r.rec())).collect()
 }
 
 /// Number of versions stored.
-pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM procedures")
+pub async fn count<'c>(conn: impl Into<Exec<'c>>) -> Result<i64> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("SELECT COUNT(*) AS n FROM procedures")
         .fetch_one(&mut *conn)
         .await?
-        .try_get("n")?)
+        .try_get("n")
 }
 
 /// An event waiting in the outbox.
@@ -177,14 +174,15 @@ pub struct OutboxEvent {
 }
 
 /// Adds an event to the outbox, inside the caller's transaction.
-pub async fn enqueue(
-    conn: &mut AnyConnection,
+pub async fn enqueue<'c>(
+    conn: impl Into<Exec<'c>>,
     topic: &str,
     key: &str,
     payload: &str,
     now_us: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (topic, key, payload, created_at) VALUES ($1,$2,$3,$4)")
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("INSERT INTO outbox (topic, key, payload, created_at) VALUES ($1,$2,$3,$4)")
         .bind(topic)
         .bind(key)
         .bind(payload)
@@ -195,8 +193,9 @@ pub async fn enqueue(
 }
 
 /// Up to `limit` unpublished events, oldest first.
-pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxEvent>> {
-    let rows = sqlx::query("SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1")
+pub async fn pending<'c>(conn: impl Into<Exec<'c>>, limit: i64) -> Result<Vec<OutboxEvent>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query("SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1")
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
@@ -213,9 +212,10 @@ pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxE
 }
 
 /// Marks events up to `last_id` published.
-pub async fn mark_published(conn: &mut AnyConnection, ids: &[i64], now_us: i64) -> Result<()> {
+pub async fn mark_published<'c>(conn: impl Into<Exec<'c>>, ids: &[i64], now_us: i64) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     for id in ids {
-        sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
+        query("UPDATE outbox SET published_at = $1 WHERE id = $2")
             .bind(now_us)
             .bind(id)
             .execute(&mut *conn)

@@ -3,7 +3,7 @@
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    Any, AnyConnection, AnyPool, Transaction,
+    Any, AnyPool, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
     pool::PoolConnection,
 };
@@ -53,8 +53,8 @@ pub enum Reader {
 impl<'a> From<&'a mut Reader> for Exec<'a> {
     fn from(r: &'a mut Reader) -> Self {
         match r {
-            Reader::Pooled(c) => Exec::Any(c),
-            Reader::Direct(l) => Exec::Direct(l),
+            Reader::Pooled(c) => Exec::from(c),
+            Reader::Direct(l) => Exec::from(l),
         }
     }
 }
@@ -119,16 +119,26 @@ impl Db {
             }
         };
         let sqlite = engine == Engine::Sqlite;
-        let write_gate = (sqlite && !group_commit).then(|| Arc::new(Semaphore::new(1)));
-        let group = (sqlite && group_commit).then(|| Arc::new(crate::group::Writer::default()));
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let direct = if sqlite && !in_memory {
-            let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
-                .get_filename()
-                .to_path_buf();
-            Some(Readers::open(file)?)
+        let file = if sqlite && !in_memory {
+            Some(
+                sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+                    .get_filename()
+                    .to_path_buf(),
+            )
         } else {
             None
+        };
+        // Group commit needs its own connection to the file; an in-memory database (no fsync
+        // to share) queues its writers instead.
+        let group = match (&file, group_commit) {
+            (Some(path), true) => Some(Arc::new(crate::group::Writer::open(path.clone())?)),
+            _ => None,
+        };
+        let write_gate = (sqlite && group.is_none()).then(|| Arc::new(Semaphore::new(1)));
+        let direct = match file {
+            Some(path) => Some(Readers::open(path)?),
+            None => None,
         };
         Ok(Db {
             pool,
@@ -194,7 +204,7 @@ impl Db {
     pub async fn write(&self) -> Result<WriteTx> {
         if let Some(group) = &self.group {
             return Ok(WriteTx {
-                inner: Inner::Grouped(group.join(&self.pool).await?),
+                inner: Inner::Grouped(group.join().await?),
             });
         }
         let permit = match &self.write_gate {
@@ -249,15 +259,12 @@ enum Inner {
 }
 
 impl WriteTx {
-    /// The connection inside the transaction.
-    pub fn conn(&mut self) -> &mut AnyConnection {
+    /// The connection inside the transaction: pass it where a store function takes an
+    /// [`Exec`].
+    pub fn conn(&mut self) -> Exec<'_> {
         match &mut self.inner {
-            Inner::Plain { tx, .. } => tx,
-            // A member holds its connection until `commit` or drop consumes it.
-            Inner::Grouped(m) => match m.conn() {
-                Some(c) => c,
-                None => unreachable!("a write transaction without its connection"),
-            },
+            Inner::Plain { tx, .. } => Exec::from(&mut **tx),
+            Inner::Grouped(m) => Exec::grouped(m.conn()),
         }
     }
 

@@ -4,8 +4,9 @@
 //! back: two thread switches per statement, which cost far more than the statement itself
 //! when the pages are cached. A point read (a dossier by code, a session by hash) needs no
 //! such hand-off: in WAL mode a reader never waits for the writer, so it runs here, on the
-//! thread that asks, in a few microseconds. Only short reads by key go this way; writes and
-//! long scans stay on the pool.
+//! thread that asks, in a few microseconds. Short reads by key go this way, and so does the
+//! group-commit writer ([`crate::group`]), whose statements run inline and whose commit (the
+//! fsync) runs on a blocking thread.
 
 use std::{
     collections::HashMap,
@@ -29,23 +30,52 @@ const PREPARED: usize = 64;
 pub(crate) struct Plain {
     /// The connection.
     pub(crate) conn: Connection,
-    /// Column names by statement text (statements are `'static`, keyed by address).
+    /// Column names by statement text.
     pub(crate) columns: Columns,
 }
 
-/// Column names of a statement, by its text's address and length.
-pub(crate) type Columns = HashMap<(usize, usize), Arc<[Box<str>]>>;
+/// Column names of statements, by their text.
+pub(crate) type Columns = HashMap<Box<str>, Arc<[Box<str>]>>;
+
+/// Statements whose column names are kept; generated multi-row statements vary in length, so
+/// the map is emptied when it reaches this size.
+const COLUMNS_KEPT: usize = 256;
 
 /// The column names of `sql`, read from `stmt` the first time.
 pub(crate) fn names_of(
     columns: &mut Columns,
-    sql: &'static str,
+    sql: &str,
     stmt: &rusqlite::Statement<'_>,
 ) -> Arc<[Box<str>]> {
-    columns
-        .entry((sql.as_ptr() as usize, sql.len()))
-        .or_insert_with(|| stmt.column_names().into_iter().map(Box::from).collect())
-        .clone()
+    if let Some(names) = columns.get(sql) {
+        return names.clone();
+    }
+    if columns.len() >= COLUMNS_KEPT {
+        columns.clear();
+    }
+    let names: Arc<[Box<str>]> = stmt.column_names().into_iter().map(Box::from).collect();
+    columns.insert(sql.into(), names.clone());
+    names
+}
+
+impl Plain {
+    /// The one connection that writes under group commit: WAL, `synchronous=FULL` and foreign
+    /// keys on, as on the pool's connections.
+    pub(crate) fn writer(path: &std::path::Path) -> Result<Plain> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.set_prepared_statement_cache_capacity(PREPARED);
+        Ok(Plain {
+            conn,
+            columns: HashMap::new(),
+        })
+    }
 }
 
 /// The plain connections to one SQLite file.

@@ -1,35 +1,33 @@
 //! Dossiers, their files and history, blobs, sequences and drafts.
 
+use crate::exec::{Arg, Exec, Rec, Row, query};
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, Row};
-
-use crate::{
-    Result,
-    exec::{Arg, Exec, Rec},
-};
+use crate::Result;
 
 /// Next value of a named sequence (1 for a new name). Safe under concurrent writers: the
 /// upsert takes the row lock on PostgreSQL; SQLite has one writer.
-pub async fn next_in_sequence(conn: &mut AnyConnection, name: &str) -> Result<i64> {
-    let row = sqlx::query(
+pub async fn next_in_sequence<'c>(conn: impl Into<Exec<'c>>, name: &str) -> Result<i64> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let row = query(
         "INSERT INTO sequences (name, value) VALUES ($1, 1) \
          ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value",
     )
     .bind(name)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("value")?)
+    row.try_get("value")
 }
 
 /// Records a stored blob (idempotent).
-pub async fn insert_blob(
-    conn: &mut AnyConnection,
+pub async fn insert_blob<'c>(
+    conn: impl Into<Exec<'c>>,
     sha256: &str,
     size: i64,
     media_type: &str,
     now_us: i64,
 ) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     insert_blobs(conn, &[(sha256, size, media_type)], now_us).await
 }
 
@@ -37,11 +35,12 @@ pub async fn insert_blob(
 pub type NewBlob<'a> = (&'a str, i64, &'a str);
 
 /// Records stored blobs (idempotent) in one statement.
-pub async fn insert_blobs(
-    conn: &mut AnyConnection,
+pub async fn insert_blobs<'c>(
+    conn: impl Into<Exec<'c>>,
     blobs: &[NewBlob<'_>],
     now_us: i64,
 ) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     if blobs.is_empty() {
         return Ok(());
     }
@@ -50,7 +49,7 @@ pub async fn insert_blobs(
          ON CONFLICT (sha256) DO NOTHING",
         crate::bulk::placeholders(conn, blobs.len(), 4)
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = query(sql);
     for (sha256, size, media_type) in blobs {
         q = q.bind(*sha256).bind(*size).bind(*media_type).bind(now_us);
     }
@@ -59,8 +58,9 @@ pub async fn insert_blobs(
 }
 
 /// Whether a blob is recorded.
-pub async fn blob_exists(conn: &mut AnyConnection, sha256: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
+pub async fn blob_exists<'c>(conn: impl Into<Exec<'c>>, sha256: &str) -> Result<bool> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    Ok(query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
         .bind(sha256)
         .fetch_optional(&mut *conn)
         .await?
@@ -144,7 +144,8 @@ pub(crate) fn dossier(r: &Rec<'_, '_>) -> Result<DossierRow> {
 }
 
 /// Inserts a dossier (with its processing state).
-pub async fn insert(conn: &mut AnyConnection, d: &DossierRow) -> Result<()> {
+pub async fn insert<'c>(conn: impl Into<Exec<'c>>, d: &DossierRow) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     crate::bulk::insert_dossiers(conn, std::slice::from_ref(d)).await
 }
 
@@ -178,20 +179,21 @@ pub async fn by_idempotency_key<'c>(
 }
 
 /// An applicant's dossiers, newest first.
-pub async fn of_applicant(
-    conn: &mut AnyConnection,
+pub async fn of_applicant<'c>(
+    conn: impl Into<Exec<'c>>,
     account_id: &str,
     limit: i64,
 ) -> Result<Vec<DossierRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {COLUMNS} FROM dossiers WHERE applicant_account_id = $1 ORDER BY received_at DESC LIMIT $2"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(account_id)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| dossier(&Rec::Any(r))).collect()
+    rows.iter().map(|r| dossier(&r.rec())).collect()
 }
 
 /// A file attached to a dossier.
@@ -212,20 +214,22 @@ pub struct DossierFile {
 }
 
 /// Attaches a file.
-pub async fn insert_file(
-    conn: &mut AnyConnection,
+pub async fn insert_file<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     f: &DossierFile,
 ) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     insert_files(conn, dossier_id, std::slice::from_ref(f)).await
 }
 
 /// Attaches files in one statement.
-pub async fn insert_files(
-    conn: &mut AnyConnection,
+pub async fn insert_files<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     files: &[DossierFile],
 ) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     if files.is_empty() {
         return Ok(());
     }
@@ -233,7 +237,7 @@ pub async fn insert_files(
         "INSERT INTO dossier_files (dossier_id, slot, position, sha256, file_name, media_type, size) VALUES {}",
         crate::bulk::placeholders(conn, files.len(), 7)
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = query(sql);
     for f in files {
         q = q
             .bind(dossier_id)
@@ -293,12 +297,13 @@ pub struct HistoryEntry {
 }
 
 /// Appends a history entry (sequence computed inside the transaction).
-pub async fn append_history(
-    conn: &mut AnyConnection,
+pub async fn append_history<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     e: &HistoryEntry,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO dossier_history (dossier_id, seq, at, actor, actor_name, action, status, note, step, agency_code) \
          VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_history WHERE dossier_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -361,7 +366,7 @@ pub struct DraftRow {
     pub updated_at: i64,
 }
 
-fn draft(r: &sqlx::any::AnyRow) -> Result<DraftRow> {
+fn draft(r: &Row) -> Result<DraftRow> {
     Ok(DraftRow {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,
@@ -378,8 +383,9 @@ const DRAFT_COLUMNS: &str =
     "id, account_id, procedure_code, answers, files, step, created_at, updated_at";
 
 /// Inserts or replaces a draft.
-pub async fn save_draft(conn: &mut AnyConnection, d: &DraftRow) -> Result<()> {
-    sqlx::query(
+pub async fn save_draft<'c>(conn: impl Into<Exec<'c>>, d: &DraftRow) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO drafts (id, account_id, procedure_code, answers, files, step, created_at, updated_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (id) DO UPDATE SET answers = excluded.answers, \
          files = excluded.files, step = excluded.step, updated_at = excluded.updated_at",
@@ -398,30 +404,27 @@ pub async fn save_draft(conn: &mut AnyConnection, d: &DraftRow) -> Result<()> {
 }
 
 /// A draft by id.
-pub async fn draft_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<DraftRow>> {
+pub async fn draft_by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Option<DraftRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let r = query(sql).bind(id).fetch_optional(&mut *conn).await?;
     r.as_ref().map(draft).transpose()
 }
 
 /// An account's drafts, most recently saved first.
-pub async fn drafts_of(conn: &mut AnyConnection, account_id: &str) -> Result<Vec<DraftRow>> {
+pub async fn drafts_of<'c>(conn: impl Into<Exec<'c>>, account_id: &str) -> Result<Vec<DraftRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {DRAFT_COLUMNS} FROM drafts WHERE account_id = $1 ORDER BY updated_at DESC"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = query(sql).bind(account_id).fetch_all(&mut *conn).await?;
     rows.iter().map(draft).collect()
 }
 
 /// Deletes a draft.
-pub async fn delete_draft(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM drafts WHERE id = $1")
+pub async fn delete_draft<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("DELETE FROM drafts WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;

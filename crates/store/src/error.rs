@@ -18,9 +18,24 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(sqlx::Error),
-    /// A read on a plain SQLite connection failed.
+    /// A statement on a plain SQLite connection failed.
     #[error("database error: {0}")]
-    Direct(#[from] rusqlite::Error),
+    Direct(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        const UNIQUE: std::ffi::c_int = 2067;
+        const PRIMARY_KEY: std::ffi::c_int = 1555;
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.extended_code == UNIQUE || f.extended_code == PRIMARY_KEY =>
+            {
+                StoreError::Duplicate
+            }
+            _ => StoreError::Direct(e),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

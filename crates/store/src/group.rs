@@ -2,16 +2,23 @@
 //! each inside its own savepoint, and the last of them commits for all — one fsync for the
 //! batch. A writer is answered only once the batch is committed (or failed), so nothing is
 //! acknowledged before it is durable; a writer that fails rolls back its savepoint alone.
+//!
+//! The batch runs on one plain SQLite connection ([`Plain`]): a writer's statements run on
+//! the thread of the task that holds the batch, with no hand-off per statement, and only
+//! `BEGIN IMMEDIATE` and `COMMIT` (which may wait for the lock or the disk) go to a blocking
+//! thread, once per batch.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, AtomicUsize, Ordering},
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
 };
 
-use sqlx::{Any, AnyPool, pool::PoolConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, direct::Plain};
 
 /// Most writers committed by one fsync.
 const MAX_BATCH: usize = 256;
@@ -19,17 +26,21 @@ const MAX_BATCH: usize = 256;
 /// Outcome of a batch, as seen by its members.
 type Outcome = Option<std::result::Result<(), String>>;
 
-/// The open batch, if any.
+/// The writer's connection and the open batch, if any.
 #[derive(Default)]
 pub(crate) struct Batch {
-    conn: Option<PoolConnection<Any>>,
+    /// The connection; `None` only while a blocking thread uses it, or after that thread was
+    /// lost (it is then opened again).
+    conn: Option<Plain>,
+    /// Whether a transaction is open on it.
+    open: bool,
     members: usize,
     done: Option<watch::Sender<Outcome>>,
 }
 
 /// The single SQLite writer.
-#[derive(Default)]
 pub(crate) struct Writer {
+    path: PathBuf,
     state: Arc<Mutex<Batch>>,
     waiting: AtomicUsize,
     /// Batches committed.
@@ -41,6 +52,7 @@ pub(crate) struct Writer {
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer")
+            .field("path", &self.path)
             .field("waiting", &self.waiting.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -50,57 +62,99 @@ impl std::fmt::Debug for Writer {
 pub(crate) struct Member {
     writer: Arc<Writer>,
     guard: Option<OwnedMutexGuard<Batch>>,
-    conn: Option<PoolConnection<Any>>,
 }
 
-async fn exec(conn: &mut PoolConnection<Any>, sql: &'static str) -> Result<()> {
-    sqlx::raw_sql(sql).execute(&mut **conn).await?;
+/// Runs `sql` (no rows) on the connection.
+fn exec(conn: &mut Plain, sql: &str) -> Result<()> {
+    conn.conn.execute_batch(sql)?;
     Ok(())
 }
 
+/// Runs `sql` on a blocking thread (it may wait for the lock or the disk) and puts the
+/// connection back.
+async fn exec_blocking(batch: &mut Batch, path: &std::path::Path, sql: &'static str) -> Result<()> {
+    let conn = match batch.conn.take() {
+        Some(c) => c,
+        None => Plain::writer(path)?,
+    };
+    let (conn, result) = tokio::task::spawn_blocking(move || {
+        let mut conn = conn;
+        let result = exec(&mut conn, sql);
+        (conn, result)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("the writer's thread was lost: {e}")))?;
+    batch.conn = Some(conn);
+    result
+}
+
 impl Writer {
+    /// The writer of the SQLite file at `path` (already created and migrated).
+    pub(crate) fn open(path: PathBuf) -> Result<Writer> {
+        let conn = Plain::writer(&path)?;
+        Ok(Writer {
+            path,
+            state: Arc::new(Mutex::new(Batch {
+                conn: Some(conn),
+                ..Batch::default()
+            })),
+            waiting: AtomicUsize::new(0),
+            batches: AtomicU64::new(0),
+            committed: AtomicU64::new(0),
+        })
+    }
+
     /// Joins the open batch (or opens one) and starts the writer's savepoint.
-    pub(crate) async fn join(self: &Arc<Self>, pool: &AnyPool) -> Result<Member> {
+    pub(crate) async fn join(self: &Arc<Self>) -> Result<Member> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.state.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let mut conn = match guard.conn.take() {
-            Some(c) => c,
-            None => {
-                let mut c = pool.acquire().await?;
-                exec(&mut c, "BEGIN IMMEDIATE").await?;
-                guard.members = 0;
-                guard.done = Some(watch::channel(None).0);
-                c
-            }
+        if !guard.open {
+            exec_blocking(&mut guard, &self.path, "BEGIN IMMEDIATE").await?;
+            guard.open = true;
+            guard.members = 0;
+            guard.done = Some(watch::channel(None).0);
+        }
+        let started = match guard.conn.as_mut() {
+            Some(conn) => exec(conn, "SAVEPOINT lt_writer"),
+            None => Err(lost()),
         };
-        if let Err(e) = exec(&mut conn, "SAVEPOINT lt_writer").await {
+        if let Err(e) = started {
             let kept = guard.members > 0;
-            close(&mut guard, conn, kept).await;
+            close(self, &mut guard, kept).await;
             return Err(e);
         }
         Ok(Member {
             writer: self.clone(),
             guard: Some(guard),
-            conn: Some(conn),
         })
     }
 }
 
-/// Ends the batch: commits (or rolls back) and tells every member.
-async fn close(batch: &mut Batch, mut conn: PoolConnection<Any>, commit: bool) -> Outcome {
+fn lost() -> StoreError {
+    StoreError::Corrupt("the writer's connection is not there".into())
+}
+
+/// Ends the batch: commits (or rolls back), counts it, and tells every member.
+async fn close(writer: &Writer, batch: &mut Batch, commit: bool) -> Outcome {
     let result = if commit {
-        match exec(&mut conn, "COMMIT").await {
-            Ok(()) => Ok(()),
+        match exec_blocking(batch, &writer.path, "COMMIT").await {
+            Ok(()) => {
+                let members = u64::try_from(batch.members).unwrap_or(0);
+                writer.batches.fetch_add(1, Ordering::Relaxed);
+                writer.committed.fetch_add(members, Ordering::Relaxed);
+                Ok(())
+            }
             Err(e) => {
-                let _ = exec(&mut conn, "ROLLBACK").await;
+                rollback(batch);
                 Err(e.to_string())
             }
         }
     } else {
-        let _ = exec(&mut conn, "ROLLBACK").await;
+        rollback(batch);
         Err("the batch was rolled back".to_owned())
     };
+    batch.open = false;
     if let Some(done) = batch.done.take() {
         let _ = done.send(Some(result.clone()));
     }
@@ -108,23 +162,43 @@ async fn close(batch: &mut Batch, mut conn: PoolConnection<Any>, commit: bool) -
     Some(result)
 }
 
+/// Rolls the whole batch back (nothing to write, so no need for a blocking thread).
+fn rollback(batch: &mut Batch) {
+    if let Some(conn) = batch.conn.as_mut()
+        && !conn.conn.is_autocommit()
+    {
+        let _ = exec(conn, "ROLLBACK");
+    }
+}
+
+/// Undoes one writer's work; the batch goes on for the others.
+fn undo_member(batch: &mut Batch) {
+    if let Some(conn) = batch.conn.as_mut() {
+        let _ = exec(conn, "ROLLBACK TO lt_writer");
+        let _ = exec(conn, "RELEASE lt_writer");
+    }
+}
+
 impl Member {
     /// The connection, inside the writer's savepoint.
-    pub(crate) fn conn(&mut self) -> Option<&mut PoolConnection<Any>> {
-        self.conn.as_mut()
+    pub(crate) fn conn(&mut self) -> Option<&mut Plain> {
+        self.guard.as_mut()?.conn.as_mut()
     }
 
     /// Keeps the writer's work and waits until the batch holding it is committed.
     pub(crate) async fn commit(mut self) -> Result<()> {
-        let (Some(mut guard), Some(mut conn)) = (self.guard.take(), self.conn.take()) else {
+        let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::Corrupt(
                 "write transaction already ended".into(),
             ));
         };
-        if let Err(e) = exec(&mut conn, "RELEASE lt_writer").await {
-            let _ = exec(&mut conn, "ROLLBACK TO lt_writer").await;
-            let _ = exec(&mut conn, "RELEASE lt_writer").await;
-            hand_over(&self.writer, guard, conn).await;
+        let released = match guard.conn.as_mut() {
+            Some(conn) => exec(conn, "RELEASE lt_writer"),
+            None => Err(lost()),
+        };
+        if let Err(e) = released {
+            undo_member(&mut guard);
+            hand_over(&self.writer, guard).await;
             return Err(e);
         }
         guard.members += 1;
@@ -133,16 +207,10 @@ impl Member {
             None => return Err(StoreError::Corrupt("no open batch".into())),
         };
         if self.writer.waiting.load(Ordering::SeqCst) == 0 || guard.members >= MAX_BATCH {
-            let members = u64::try_from(guard.members).unwrap_or(0);
-            let outcome = close(&mut guard, conn, true).await;
-            if matches!(outcome, Some(Ok(()))) {
-                self.writer.batches.fetch_add(1, Ordering::Relaxed);
-                self.writer.committed.fetch_add(members, Ordering::Relaxed);
-            }
+            let outcome = close(&self.writer, &mut guard, true).await;
             return outcome_to_result(outcome);
         }
         // Others are waiting: the batch stays open for them; the last one commits.
-        guard.conn = Some(conn);
         drop(guard);
         loop {
             if let Some(outcome) = done.borrow().clone() {
@@ -169,27 +237,35 @@ fn outcome_to_result(o: Outcome) -> Result<()> {
 
 /// After a writer gave up its work: keeps the batch open for waiting writers, else commits
 /// what earlier members kept (or rolls back an empty batch).
-async fn hand_over(writer: &Writer, mut guard: OwnedMutexGuard<Batch>, conn: PoolConnection<Any>) {
-    if writer.waiting.load(Ordering::SeqCst) > 0 {
-        guard.conn = Some(conn);
-    } else {
+async fn hand_over(writer: &Writer, mut guard: OwnedMutexGuard<Batch>) {
+    if writer.waiting.load(Ordering::SeqCst) == 0 {
         let members = guard.members;
-        close(&mut guard, conn, members > 0).await;
+        close(writer, &mut guard, members > 0).await;
     }
 }
 
 impl Drop for Member {
     fn drop(&mut self) {
-        let (Some(guard), Some(mut conn)) = (self.guard.take(), self.conn.take()) else {
+        let Some(mut guard) = self.guard.take() else {
             return;
         };
+        undo_member(&mut guard);
+        if self.writer.waiting.load(Ordering::SeqCst) > 0 {
+            // A waiting writer takes the batch over.
+            return;
+        }
+        if guard.members == 0 {
+            // Nothing kept: end the empty batch here.
+            rollback(&mut guard);
+            guard.open = false;
+            guard.done = None;
+            return;
+        }
+        // Earlier members wait for their commit, which needs the disk: a task does it.
         let writer = self.writer.clone();
-        // Undo this writer's work only; the batch goes on for the others.
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
-                let _ = exec(&mut conn, "ROLLBACK TO lt_writer").await;
-                let _ = exec(&mut conn, "RELEASE lt_writer").await;
-                hand_over(&writer, guard, conn).await;
+                hand_over(&writer, guard).await;
             });
         }
     }

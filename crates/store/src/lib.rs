@@ -1,9 +1,11 @@
 //! Persistence of lienthong.
 //!
-//! One code path over sqlx's `Any` driver: the engine is chosen by the database URL
-//! (`sqlite://…` embedded by default, `postgres://…` in production), and each engine has its
-//! own migration folder. Repositories are free functions over a connection so that a use case
-//! runs all its writes — including its audit row — in one [`WriteTx`].
+//! The engine is chosen by the database URL (`sqlite://…` embedded by default, `postgres://…`
+//! in production), and each engine has its own migration folder. Repositories are free
+//! functions over an [`Exec`] so that a use case runs all its writes — including its audit
+//! row — in one [`WriteTx`]. Each statement and each row mapping is written once and runs on
+//! sqlx's `Any` driver (PostgreSQL, or SQLite without group commit) or on a plain SQLite
+//! connection on the calling thread (short reads, and the group-commit writer).
 
 pub mod accounts;
 pub mod audit;
@@ -29,7 +31,6 @@ pub use db::{Conn, Db, Engine, Reader, WriteTx};
 pub use direct::Lease;
 pub use error::StoreError;
 pub use exec::Exec;
-pub use sqlx::AnyConnection;
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

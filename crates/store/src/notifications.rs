@@ -1,6 +1,6 @@
 //! The notification delivery log.
 
-use sqlx::{AnyConnection, Row};
+use crate::exec::{Exec, Row, query};
 
 use crate::Result;
 
@@ -35,8 +35,9 @@ pub struct Notification {
 
 /// Inserts a notification unless one exists for the same event and channel; returns whether
 /// it was inserted.
-pub async fn insert_once(conn: &mut AnyConnection, n: &Notification) -> Result<bool> {
-    let done = sqlx::query(
+pub async fn insert_once<'c>(conn: impl Into<Exec<'c>>, n: &Notification) -> Result<bool> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let done = query(
         "INSERT INTO notifications (id, event_id, channel, recipient, subject, body, dossier_code, status, attempts, last_error, created_at, sent_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (event_id, channel) DO NOTHING",
     )
@@ -58,14 +59,15 @@ pub async fn insert_once(conn: &mut AnyConnection, n: &Notification) -> Result<b
 }
 
 /// Records the outcome of a delivery attempt.
-pub async fn record_attempt(
-    conn: &mut AnyConnection,
+pub async fn record_attempt<'c>(
+    conn: impl Into<Exec<'c>>,
     id: &str,
     status: &str,
     error: Option<&str>,
     sent_at: Option<i64>,
 ) -> Result<()> {
-    sqlx::query("UPDATE notifications SET status = $1, last_error = $2, sent_at = $3, attempts = attempts + 1 WHERE id = $4")
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("UPDATE notifications SET status = $1, last_error = $2, sent_at = $3, attempts = attempts + 1 WHERE id = $4")
         .bind(status)
         .bind(error)
         .bind(sent_at)
@@ -77,7 +79,7 @@ pub async fn record_attempt(
 
 const COLUMNS: &str = "id, event_id, channel, recipient, subject, body, dossier_code, status, attempts, last_error, created_at, sent_at";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<Notification> {
+fn row(r: &Row) -> Result<Notification> {
     Ok(Notification {
         id: r.try_get("id")?,
         event_id: r.try_get("event_id")?,
@@ -97,17 +99,18 @@ fn row(r: &sqlx::any::AnyRow) -> Result<Notification> {
 /// Notifications still to deliver (pending, or failed with fewer than `max_attempts`).
 ///
 /// Retries back off: after `n` attempts the next one waits until `n²` minutes after creation.
-pub async fn due(
-    conn: &mut AnyConnection,
+pub async fn due<'c>(
+    conn: impl Into<Exec<'c>>,
     max_attempts: i64,
     now_us: i64,
     limit: i64,
 ) -> Result<Vec<Notification>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {COLUMNS} FROM notifications WHERE status <> 'sent' AND attempts < $1 \
          AND created_at + attempts * attempts * 60000000 <= $2 ORDER BY created_at LIMIT $3"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(max_attempts)
         .bind(now_us)
         .bind(limit)
@@ -117,36 +120,33 @@ pub async fn due(
 }
 
 /// Notifications about one dossier, oldest first.
-pub async fn for_dossier(conn: &mut AnyConnection, code: &str) -> Result<Vec<Notification>> {
+pub async fn for_dossier<'c>(conn: impl Into<Exec<'c>>, code: &str) -> Result<Vec<Notification>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql =
         format!("SELECT {COLUMNS} FROM notifications WHERE dossier_code = $1 ORDER BY created_at");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(code)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = query(sql).bind(code).fetch_all(&mut *conn).await?;
     rows.iter().map(row).collect()
 }
 
 /// The latest notifications of every channel (delivery log), newest first.
-pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Notification>> {
+pub async fn recent<'c>(conn: impl Into<Exec<'c>>, limit: i64) -> Result<Vec<Notification>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!("SELECT {COLUMNS} FROM notifications ORDER BY created_at DESC LIMIT $1");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = query(sql).bind(limit).fetch_all(&mut *conn).await?;
     rows.iter().map(row).collect()
 }
 
 /// In-app notifications of an account, newest first.
-pub async fn inbox(
-    conn: &mut AnyConnection,
+pub async fn inbox<'c>(
+    conn: impl Into<Exec<'c>>,
     account_id: &str,
     limit: i64,
 ) -> Result<Vec<Notification>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {COLUMNS} FROM notifications WHERE channel = 'inapp' AND recipient = $1 ORDER BY created_at DESC LIMIT $2"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(account_id)
         .bind(limit)
         .fetch_all(&mut *conn)

@@ -1,15 +1,11 @@
 //! Administrative units and agencies: effective-dated versions and their successions.
 
+use crate::exec::{Arg, Exec, Rec, Row, query};
 use jiff::civil::Date;
 use lienthong_domain::org::{AgencyLevel, SuccessionKind, UnitLevel};
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
-
-use crate::{
-    Result, StoreError,
-    exec::{Arg, Exec, Rec},
-};
+use crate::{Result, StoreError};
 
 /// Stored form of "valid since before records began".
 const OPEN_START: &str = "0001-01-01";
@@ -49,7 +45,7 @@ pub struct AdminUnit {
     pub valid_to: Option<Date>,
 }
 
-fn unit(row: &AnyRow) -> Result<AdminUnit> {
+fn unit(row: &Row) -> Result<AdminUnit> {
     let level: String = row.try_get("level")?;
     Ok(AdminUnit {
         id: row.try_get("id")?,
@@ -65,8 +61,9 @@ fn unit(row: &AnyRow) -> Result<AdminUnit> {
 }
 
 /// Inserts a unit version.
-pub async fn insert_unit(conn: &mut AnyConnection, u: &AdminUnit) -> Result<()> {
-    sqlx::query(
+pub async fn insert_unit<'c>(conn: impl Into<Exec<'c>>, u: &AdminUnit) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO admin_units (id, code, name, kind, level, parent_code, valid_from, valid_to) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
     )
@@ -84,14 +81,15 @@ pub async fn insert_unit(conn: &mut AnyConnection, u: &AdminUnit) -> Result<()> 
 }
 
 /// Records that `predecessor` (a unit version) went, fully or partly, into `successor`.
-pub async fn insert_unit_succession(
-    conn: &mut AnyConnection,
+pub async fn insert_unit_succession<'c>(
+    conn: impl Into<Exec<'c>>,
     predecessor_id: &str,
     successor_id: &str,
     kind: SuccessionKind,
     effective_on: Date,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO admin_unit_successions (predecessor_id, successor_id, kind, effective_on) \
          VALUES ($1,$2,$3,$4)",
     )
@@ -108,16 +106,17 @@ const UNIT_COLUMNS: &str = "id, code, name, kind, level, parent_code, valid_from
 const VALID_AT: &str = "valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)";
 
 /// The version of unit `code` at `level` valid on `at`.
-pub async fn unit_at(
-    conn: &mut AnyConnection,
+pub async fn unit_at<'c>(
+    conn: impl Into<Exec<'c>>,
     level: UnitLevel,
     code: &str,
     at: Date,
 ) -> Result<Option<AdminUnit>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {UNIT_COLUMNS} FROM admin_units WHERE {VALID_AT} AND level = $2 AND code = $3"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = query(sql)
         .bind(at.to_string())
         .bind(level.as_str())
         .bind(code)
@@ -127,17 +126,18 @@ pub async fn unit_at(
 }
 
 /// Units valid on `at`, optionally of one level and under one parent, ordered by code.
-pub async fn units_at(
-    conn: &mut AnyConnection,
+pub async fn units_at<'c>(
+    conn: impl Into<Exec<'c>>,
     at: Date,
     level: Option<UnitLevel>,
     parent_code: Option<&str>,
 ) -> Result<Vec<AdminUnit>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {UNIT_COLUMNS} FROM admin_units WHERE {VALID_AT} \
          AND ($2 = '' OR level = $2) AND ($3 = '' OR parent_code = $3) ORDER BY level, code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(at.to_string())
         .bind(level.map_or("", UnitLevel::as_str))
         .bind(parent_code.unwrap_or(""))
@@ -147,15 +147,16 @@ pub async fn units_at(
 }
 
 /// Every version of unit `code` at `level`, oldest first.
-pub async fn unit_versions(
-    conn: &mut AnyConnection,
+pub async fn unit_versions<'c>(
+    conn: impl Into<Exec<'c>>,
     level: UnitLevel,
     code: &str,
 ) -> Result<Vec<AdminUnit>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {UNIT_COLUMNS} FROM admin_units WHERE level = $1 AND code = $2 ORDER BY valid_from"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(level.as_str())
         .bind(code)
         .fetch_all(&mut *conn)
@@ -164,11 +165,12 @@ pub async fn unit_versions(
 }
 
 /// Unit versions that went into `successor_id`, with the kind of succession.
-pub async fn unit_predecessors(
-    conn: &mut AnyConnection,
+pub async fn unit_predecessors<'c>(
+    conn: impl Into<Exec<'c>>,
     successor_id: &str,
 ) -> Result<Vec<(AdminUnit, SuccessionKind)>> {
-    let rows = sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query(
         "SELECT u.id, u.code, u.name, u.kind, u.level, u.parent_code, u.valid_from, u.valid_to, s.kind AS succession \
          FROM admin_unit_successions s JOIN admin_units u ON u.id = s.predecessor_id \
          WHERE s.successor_id = $1 ORDER BY u.code",
@@ -187,7 +189,8 @@ pub async fn unit_predecessors(
 }
 
 /// Number of unit versions valid on `at` per level (province, district, commune).
-pub async fn count_units_at(conn: &mut AnyConnection, at: Date) -> Result<(i64, i64, i64)> {
+pub async fn count_units_at<'c>(conn: impl Into<Exec<'c>>, at: Date) -> Result<(i64, i64, i64)> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT \
          COUNT(CASE WHEN level = 'province' THEN 1 END) AS p, \
@@ -195,7 +198,7 @@ pub async fn count_units_at(conn: &mut AnyConnection, at: Date) -> Result<(i64, 
          COUNT(CASE WHEN level = 'commune' THEN 1 END) AS c \
          FROM admin_units WHERE {VALID_AT}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = query(sql)
         .bind(at.to_string())
         .fetch_one(&mut *conn)
         .await?;
@@ -248,8 +251,9 @@ const AGENCY_COLUMNS: &str =
     "id, code, name, short_name, level, kind, parent_code, admin_unit_code, valid_from, valid_to";
 
 /// Inserts an agency version.
-pub async fn insert_agency(conn: &mut AnyConnection, a: &Agency) -> Result<()> {
-    sqlx::query(
+pub async fn insert_agency<'c>(conn: impl Into<Exec<'c>>, a: &Agency) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO agencies (id, code, name, short_name, level, kind, parent_code, admin_unit_code, valid_from, valid_to) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
     )
@@ -270,8 +274,9 @@ pub async fn insert_agency(conn: &mut AnyConnection, a: &Agency) -> Result<()> {
 
 /// Ends the validity of an open agency version on `to` (exclusive). Closed versions are
 /// never changed again.
-pub async fn close_agency(conn: &mut AnyConnection, id: &str, to: Date) -> Result<bool> {
-    let done = sqlx::query("UPDATE agencies SET valid_to = $1 WHERE id = $2 AND valid_to IS NULL")
+pub async fn close_agency<'c>(conn: impl Into<Exec<'c>>, id: &str, to: Date) -> Result<bool> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let done = query("UPDATE agencies SET valid_to = $1 WHERE id = $2 AND valid_to IS NULL")
         .bind(to.to_string())
         .bind(id)
         .execute(&mut *conn)
@@ -280,14 +285,15 @@ pub async fn close_agency(conn: &mut AnyConnection, id: &str, to: Date) -> Resul
 }
 
 /// Records an agency succession.
-pub async fn insert_agency_succession(
-    conn: &mut AnyConnection,
+pub async fn insert_agency_succession<'c>(
+    conn: impl Into<Exec<'c>>,
     predecessor_id: &str,
     successor_id: &str,
     kind: SuccessionKind,
     effective_on: Date,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO agency_successions (predecessor_id, successor_id, kind, effective_on) VALUES ($1,$2,$3,$4)",
     )
     .bind(predecessor_id)
@@ -324,28 +330,30 @@ pub async fn agency_by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Opt
 }
 
 /// Agencies valid on `at`, optionally under one parent, ordered by code.
-pub async fn agencies_at(
-    conn: &mut AnyConnection,
+pub async fn agencies_at<'c>(
+    conn: impl Into<Exec<'c>>,
     at: Date,
     parent_code: Option<&str>,
 ) -> Result<Vec<Agency>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {AGENCY_COLUMNS} FROM agencies WHERE {VALID_AT} AND ($2 = '' OR parent_code = $2) ORDER BY code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(at.to_string())
         .bind(parent_code.unwrap_or(""))
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| agency(&Rec::Any(r))).collect()
+    rows.iter().map(|r| agency(&r.rec())).collect()
 }
 
 /// Successor versions of agency version `id`.
-pub async fn agency_successors(
-    conn: &mut AnyConnection,
+pub async fn agency_successors<'c>(
+    conn: impl Into<Exec<'c>>,
     id: &str,
 ) -> Result<Vec<(Agency, SuccessionKind)>> {
-    let rows = sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query(
         "SELECT a.id, a.code, a.name, a.short_name, a.level, a.kind, a.parent_code, a.admin_unit_code, \
          a.valid_from, a.valid_to, s.kind AS succession \
          FROM agency_successions s JOIN agencies a ON a.id = s.successor_id WHERE s.predecessor_id = $1",
@@ -358,37 +366,36 @@ pub async fn agency_successors(
             let k: String = r.try_get("succession")?;
             let kind = SuccessionKind::parse(&k)
                 .ok_or_else(|| StoreError::Corrupt(format!("succession {k}")))?;
-            Ok((agency(&Rec::Any(r))?, kind))
+            Ok((agency(&r.rec())?, kind))
         })
         .collect()
 }
 
 /// Every version of agency `code`, oldest first.
-pub async fn agency_versions(conn: &mut AnyConnection, code: &str) -> Result<Vec<Agency>> {
+pub async fn agency_versions<'c>(conn: impl Into<Exec<'c>>, code: &str) -> Result<Vec<Agency>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE code = $1 ORDER BY valid_from");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(code)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(|r| agency(&Rec::Any(r))).collect()
+    let rows = query(sql).bind(code).fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| agency(&r.rec())).collect()
 }
 
 /// The agency of `level` valid on `at` that serves administrative unit `unit_code` (e.g. the
 /// people's committee of a commune); the first by code when several do.
-pub async fn agency_serving(
-    conn: &mut AnyConnection,
+pub async fn agency_serving<'c>(
+    conn: impl Into<Exec<'c>>,
     unit_code: &str,
     kind: &str,
     at: Date,
 ) -> Result<Option<Agency>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {AGENCY_COLUMNS} FROM agencies WHERE {VALID_AT} AND admin_unit_code = $2 AND kind = $3 ORDER BY code LIMIT 1"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = query(sql)
         .bind(at.to_string())
         .bind(unit_code)
         .bind(kind)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(|r| agency(&Rec::Any(r))).transpose()
+    row.as_ref().map(|r| agency(&r.rec())).transpose()
 }

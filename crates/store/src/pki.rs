@@ -1,6 +1,6 @@
 //! Certificates and keys of the internal CA and of the platform's signers.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use crate::exec::{Exec, Row, query};
 
 use crate::Result;
 
@@ -35,7 +35,7 @@ pub struct CertRow {
 
 const COLUMNS: &str = "id, role, owner, subject, serial_hex, not_before, not_after, der_b64, key_pem, key_uri, revoked_at, created_at";
 
-fn row(r: &AnyRow) -> Result<CertRow> {
+fn row(r: &Row) -> Result<CertRow> {
     Ok(CertRow {
         id: r.try_get("id")?,
         role: r.try_get("role")?,
@@ -53,10 +53,11 @@ fn row(r: &AnyRow) -> Result<CertRow> {
 }
 
 /// Stores a certificate.
-pub async fn insert(conn: &mut AnyConnection, c: &CertRow) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn insert<'c>(conn: impl Into<Exec<'c>>, c: &CertRow) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(format!(
         "INSERT INTO pki_certificates ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
-    )))
+    ))
     .bind(&c.id)
     .bind(&c.role)
     .bind(&c.owner)
@@ -75,16 +76,17 @@ pub async fn insert(conn: &mut AnyConnection, c: &CertRow) -> Result<()> {
 }
 
 /// The newest unrevoked certificate of `role` for `owner` valid at `at` (µs).
-pub async fn current(
-    conn: &mut AnyConnection,
+pub async fn current<'c>(
+    conn: impl Into<Exec<'c>>,
     role: &str,
     owner: &str,
     at: i64,
 ) -> Result<Option<CertRow>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let r = query(format!(
         "SELECT {COLUMNS} FROM pki_certificates WHERE role = $1 AND owner = $2 AND revoked_at IS NULL \
          AND not_before <= $3 AND not_after > $3 ORDER BY created_at DESC, id DESC LIMIT 1"
-    )))
+    ))
     .bind(role)
     .bind(owner)
     .bind(at)
@@ -94,10 +96,11 @@ pub async fn current(
 }
 
 /// Every certificate of `role` (all owners), oldest first.
-pub async fn by_role(conn: &mut AnyConnection, role: &str) -> Result<Vec<CertRow>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn by_role<'c>(conn: impl Into<Exec<'c>>, role: &str) -> Result<Vec<CertRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query(format!(
         "SELECT {COLUMNS} FROM pki_certificates WHERE role = $1 ORDER BY created_at, id"
-    )))
+    ))
     .bind(role)
     .fetch_all(&mut *conn)
     .await?;
@@ -105,23 +108,24 @@ pub async fn by_role(conn: &mut AnyConnection, role: &str) -> Result<Vec<CertRow
 }
 
 /// Every revoked certificate, oldest revocation first.
-pub async fn revoked(conn: &mut AnyConnection) -> Result<Vec<CertRow>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn revoked<'c>(conn: impl Into<Exec<'c>>) -> Result<Vec<CertRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let rows = query(format!(
         "SELECT {COLUMNS} FROM pki_certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at, id"
-    )))
+    ))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(row).collect()
 }
 
 /// Revokes a certificate (no-op when already revoked); true when it changed.
-pub async fn revoke(conn: &mut AnyConnection, id: &str, at: i64) -> Result<bool> {
-    let r = sqlx::query(
-        "UPDATE pki_certificates SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-    )
-    .bind(at)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+pub async fn revoke<'c>(conn: impl Into<Exec<'c>>, id: &str, at: i64) -> Result<bool> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let r =
+        query("UPDATE pki_certificates SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     Ok(r.rows_affected() > 0)
 }

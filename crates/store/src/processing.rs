@@ -1,12 +1,9 @@
 //! Where a dossier stands in its workflow, workflow versions, supplement rounds, the time each
 //! agency held a dossier (legs), issued documents and the work queues.
 
-use sqlx::AnyConnection;
+use crate::exec::{Arg, Exec, Rec, query};
 
-use crate::{
-    Result,
-    exec::{Arg, Exec, Rec},
-};
+use crate::Result;
 
 /// The processing fields of a dossier, written together by every transition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,8 +86,8 @@ pub(crate) fn state(r: &Rec<'_, '_>) -> Result<ProcessingState> {
 }
 
 /// Writes a transition if the dossier is still at `version`; returns whether it was.
-pub async fn apply(
-    conn: &mut AnyConnection,
+pub async fn apply<'c>(
+    conn: impl Into<Exec<'c>>,
     id: &str,
     version: i64,
     status: &str,
@@ -98,7 +95,8 @@ pub async fn apply(
     s: &ProcessingState,
     now_us: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let done = query(
         "UPDATE dossiers SET status = $1, due_date = $2, version = version + 1, updated_at = $3, \
          workflow_id = $4, current_step = $5, handling_agency_code = $6, handling_role = $7, attention_at = $8, \
          transfer_origin = $9, due_at = $10, step_due_at = $11, resume_status = $12, paused_at = $13, \
@@ -140,8 +138,9 @@ pub async fn apply(
 }
 
 /// Replaces a dossier's answers (after a supplement).
-pub async fn set_answers(conn: &mut AnyConnection, id: &str, answers: &str) -> Result<()> {
-    sqlx::query("UPDATE dossiers SET answers = $1 WHERE id = $2")
+pub async fn set_answers<'c>(conn: impl Into<Exec<'c>>, id: &str, answers: &str) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("UPDATE dossiers SET answers = $1 WHERE id = $2")
         .bind(answers)
         .bind(id)
         .execute(&mut *conn)
@@ -150,8 +149,9 @@ pub async fn set_answers(conn: &mut AnyConnection, id: &str, answers: &str) -> R
 }
 
 /// Removes the files of one document slot (before attaching their replacements).
-pub async fn clear_slot(conn: &mut AnyConnection, id: &str, slot: &str) -> Result<()> {
-    sqlx::query("DELETE FROM dossier_files WHERE dossier_id = $1 AND slot = $2")
+pub async fn clear_slot<'c>(conn: impl Into<Exec<'c>>, id: &str, slot: &str) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("DELETE FROM dossier_files WHERE dossier_id = $1 AND slot = $2")
         .bind(id)
         .bind(slot)
         .execute(&mut *conn)
@@ -185,8 +185,9 @@ fn workflow(r: &Rec<'_, '_>) -> Result<WorkflowRow> {
 }
 
 /// Saves a new workflow version.
-pub async fn insert_workflow(conn: &mut AnyConnection, w: &WorkflowRow) -> Result<()> {
-    sqlx::query(
+pub async fn insert_workflow<'c>(conn: impl Into<Exec<'c>>, w: &WorkflowRow) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO workflows (id, name, definition, created_at, created_by) VALUES ($1,$2,$3,$4,$5)",
     )
     .bind(&w.id)
@@ -200,14 +201,17 @@ pub async fn insert_workflow(conn: &mut AnyConnection, w: &WorkflowRow) -> Resul
 }
 
 /// A workflow version by id.
-pub async fn workflow_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<WorkflowRow>> {
-    let r = sqlx::query(
-        "SELECT id, name, definition, created_at, created_by FROM workflows WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    r.as_ref().map(|r| workflow(&Rec::Any(r))).transpose()
+pub async fn workflow_by_id<'c>(
+    conn: impl Into<Exec<'c>>,
+    id: &str,
+) -> Result<Option<WorkflowRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let r =
+        query("SELECT id, name, definition, created_at, created_by FROM workflows WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    r.as_ref().map(|r| workflow(&r.rec())).transpose()
 }
 
 /// The latest version of each workflow name.
@@ -241,12 +245,13 @@ pub struct SupplementRow {
 }
 
 /// Records a supplement request.
-pub async fn insert_supplement(
-    conn: &mut AnyConnection,
+pub async fn insert_supplement<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     s: &SupplementRow,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO supplement_requests (dossier_id, round, stage, items, requested_at, requested_by, answered_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7)",
     )
@@ -263,8 +268,13 @@ pub async fn insert_supplement(
 }
 
 /// Marks the open supplement round answered.
-pub async fn answer_supplement(conn: &mut AnyConnection, dossier_id: &str, at: i64) -> Result<()> {
-    sqlx::query(
+pub async fn answer_supplement<'c>(
+    conn: impl Into<Exec<'c>>,
+    dossier_id: &str,
+    at: i64,
+) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "UPDATE supplement_requests SET answered_at = $1 WHERE dossier_id = $2 AND answered_at IS NULL",
     )
     .bind(at)
@@ -316,13 +326,14 @@ pub struct Leg {
 }
 
 /// Closes the open leg (if any) and, when `next` is given, opens a new one.
-pub async fn move_leg(
-    conn: &mut AnyConnection,
+pub async fn move_leg<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     at: i64,
     next: Option<(&str, &str, Option<i64>)>,
 ) -> Result<()> {
-    sqlx::query("UPDATE dossier_legs SET ended_at = $1 WHERE dossier_id = $2 AND ended_at IS NULL")
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("UPDATE dossier_legs SET ended_at = $1 WHERE dossier_id = $2 AND ended_at IS NULL")
         .bind(at)
         .bind(dossier_id)
         .execute(&mut *conn)
@@ -334,15 +345,16 @@ pub async fn move_leg(
 }
 
 /// Opens a leg; the caller knows no leg is open (a dossier just received).
-pub async fn start_leg(
-    conn: &mut AnyConnection,
+pub async fn start_leg<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     at: i64,
     agency: &str,
     step: &str,
     due: Option<i64>,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO dossier_legs (dossier_id, seq, agency_code, step, started_at, due_at, ended_at) \
          VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dossier_legs WHERE dossier_id = $1), $2, $3, $4, $5, NULL)",
     )
@@ -395,12 +407,13 @@ pub struct DocumentRow {
 }
 
 /// Records an issued document.
-pub async fn insert_document(
-    conn: &mut AnyConnection,
+pub async fn insert_document<'c>(
+    conn: impl Into<Exec<'c>>,
     dossier_id: &str,
     d: &DocumentRow,
 ) -> Result<()> {
-    sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO dossier_documents (id, dossier_id, kind, sha256, file_name, created_at, created_by) \
          VALUES ($1,$2,$3,$4,$5,$6,$7)",
     )
@@ -445,11 +458,12 @@ pub struct QueueFilter {
 }
 
 /// Open dossiers held by an agency, most urgent first.
-pub async fn queue(
-    conn: &mut AnyConnection,
+pub async fn queue<'c>(
+    conn: impl Into<Exec<'c>>,
     f: &QueueFilter,
     limit: i64,
 ) -> Result<Vec<crate::dossiers::DossierRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let mut sql = format!(
         "SELECT {} FROM dossiers WHERE handling_agency_code = $1",
         crate::dossiers::COLUMNS
@@ -473,7 +487,7 @@ pub async fn queue(
         n + 1,
         n + 2
     ));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&f.agency_code);
+    let mut q = query(sql).bind(&f.agency_code);
     if let Some(r) = &f.role {
         q = q.bind(r);
     }
@@ -486,46 +500,48 @@ pub async fn queue(
     }
     let rows = q.bind(limit).bind(f.offset).fetch_all(&mut *conn).await?;
     rows.iter()
-        .map(|r| crate::dossiers::dossier(&Rec::Any(r)))
+        .map(|r| crate::dossiers::dossier(&r.rec()))
         .collect()
 }
 
 /// Open dossiers held by an agency whose last change is older than `before` (µs), oldest first.
-pub async fn stale(
-    conn: &mut AnyConnection,
+pub async fn stale<'c>(
+    conn: impl Into<Exec<'c>>,
     agency_code: &str,
     before: i64,
     limit: i64,
 ) -> Result<Vec<crate::dossiers::DossierRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {} FROM dossiers WHERE handling_agency_code = $1 AND updated_at < $2 ORDER BY updated_at LIMIT $3",
         crate::dossiers::COLUMNS
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(agency_code)
         .bind(before)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| crate::dossiers::dossier(&Rec::Any(r)))
+        .map(|r| crate::dossiers::dossier(&r.rec()))
         .collect()
 }
 
 /// Dossiers received by an agency in `[from, to)` (µs), in order of receipt (desk register).
-pub async fn received_between(
-    conn: &mut AnyConnection,
+pub async fn received_between<'c>(
+    conn: impl Into<Exec<'c>>,
     agency_code: &str,
     from: i64,
     to: i64,
     limit: i64,
 ) -> Result<Vec<crate::dossiers::DossierRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {} FROM dossiers WHERE agency_code = $1 AND received_at >= $2 AND received_at < $3 \
          ORDER BY received_at, code LIMIT $4",
         crate::dossiers::COLUMNS
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(agency_code)
         .bind(from)
         .bind(to)
@@ -533,19 +549,20 @@ pub async fn received_between(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| crate::dossiers::dossier(&Rec::Any(r)))
+        .map(|r| crate::dossiers::dossier(&r.rec()))
         .collect()
 }
 
 /// Copies dossier `template_code` as copies `first..=last` (codes `<template>-B<i>`, urgency
 /// spread over the copies): load data for benchmarks of queues and reports. Returns the count.
-pub async fn copy_batch(
-    conn: &mut AnyConnection,
+pub async fn copy_batch<'c>(
+    conn: impl Into<Exec<'c>>,
     template_code: &str,
     first: i64,
     last: i64,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let done = query(
         "WITH RECURSIVE seq(i) AS (SELECT $2 UNION ALL SELECT i + 1 FROM seq WHERE i < $3) \
          INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, agency_code, agency_version_id, \
          applicant_account_id, applicant_name, applicant_phone, applicant_email, channel, status, answers, \
@@ -569,14 +586,18 @@ pub async fn copy_batch(
 }
 
 /// An issued document by id (for public verification by the code printed on it).
-pub async fn document_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<DocumentRow>> {
-    let r = sqlx::query(
+pub async fn document_by_id<'c>(
+    conn: impl Into<Exec<'c>>,
+    id: &str,
+) -> Result<Option<DocumentRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let r = query(
         "SELECT id, kind, sha256, file_name, created_at, created_by FROM dossier_documents WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    r.as_ref().map(|r| document_row(&Rec::Any(r))).transpose()
+    r.as_ref().map(|r| document_row(&r.rec())).transpose()
 }
 
 fn document_row(r: &Rec<'_, '_>) -> Result<DocumentRow> {

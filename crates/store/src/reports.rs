@@ -1,8 +1,8 @@
 //! The report aggregates: per (grain, bucket, agency, procedure), one column per measure of
 //! `lienthong_domain::report::Measure`, each the sum of the dossiers' contributions.
 
+use crate::exec::{Exec, Row, query};
 use lienthong_domain::report::{Counts, MEASURES, Measure};
-use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::Result;
 
@@ -27,7 +27,7 @@ fn columns() -> String {
         .join(", ")
 }
 
-fn upsert_sql(conn: &AnyConnection, rows: usize) -> String {
+fn upsert_sql(conn: &Exec<'_>, rows: usize) -> String {
     let cols = columns();
     let params = crate::bulk::placeholders(conn, rows, 4 + MEASURES);
     let sets = Measure::ALL
@@ -43,10 +43,11 @@ fn upsert_sql(conn: &AnyConnection, rows: usize) -> String {
 }
 
 /// Adds each row's counts, several rows per statement; the keys must be distinct.
-pub async fn add_many(conn: &mut AnyConnection, rows: &[(&Key, &Counts)]) -> Result<()> {
+pub async fn add_many<'c>(conn: impl Into<Exec<'c>>, rows: &[(&Key, &Counts)]) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     for chunk in rows.chunks(50) {
         let sql = upsert_sql(conn, chunk.len());
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = query(sql);
         for (key, counts) in chunk {
             q = q
                 .bind(key.grain)
@@ -63,14 +64,15 @@ pub async fn add_many(conn: &mut AnyConnection, rows: &[(&Key, &Counts)]) -> Res
 }
 
 /// Removes every aggregate (before a rebuild).
-pub async fn clear(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("DELETE FROM report_counts")
+pub async fn clear<'c>(conn: impl Into<Exec<'c>>) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("DELETE FROM report_counts")
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-fn counts(r: &AnyRow, offset: usize) -> Result<Counts> {
+fn counts(r: &Row, offset: usize) -> Result<Counts> {
     let mut c = [0; MEASURES];
     for (i, v) in c.iter_mut().enumerate() {
         // SUM over no rows is NULL on both engines.
@@ -83,14 +85,15 @@ fn counts(r: &AnyRow, offset: usize) -> Result<Counts> {
 /// Sums over the buckets `lo..=hi` of `grain` for the given agencies (all when `agencies` is
 /// empty): per (agency, procedure) with `by_pair`, else one row summed over all of them (with
 /// empty codes).
-pub async fn sums(
-    conn: &mut AnyConnection,
+pub async fn sums<'c>(
+    conn: impl Into<Exec<'c>>,
     grain: i64,
     lo: i64,
     hi: i64,
     agencies: &[String],
     by_pair: bool,
 ) -> Result<Vec<(String, String, Counts)>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sums = Measure::ALL
         .iter()
         .map(|m| format!("CAST(SUM({}) AS BIGINT)", m.column()))
@@ -117,10 +120,7 @@ pub async fn sums(
         "SELECT {keys}, {sums} FROM report_counts \
          WHERE grain = $1 AND bucket >= $2 AND bucket <= $3{filter}{group}"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(grain)
-        .bind(lo)
-        .bind(hi);
+    let mut q = query(sql).bind(grain).bind(lo).bind(hi);
     for a in agencies {
         q = q.bind(a);
     }
@@ -131,15 +131,14 @@ pub async fn sums(
 }
 
 /// Every stored aggregate row, in key order (for verification).
-pub async fn all(conn: &mut AnyConnection) -> Result<Vec<(Key, Counts)>> {
+pub async fn all<'c>(conn: impl Into<Exec<'c>>) -> Result<Vec<(Key, Counts)>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT grain, bucket, agency_code, procedure_code, {} FROM report_counts \
          ORDER BY grain, bucket, agency_code, procedure_code",
         columns()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             let c: Vec<Option<i64>> = (4..4 + MEASURES)
@@ -163,42 +162,44 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<(Key, Counts)>> {
 }
 
 /// A page of dossiers in id order after `after`, for rebuilding and verifying aggregates.
-pub async fn dossiers_after(
-    conn: &mut AnyConnection,
+pub async fn dossiers_after<'c>(
+    conn: impl Into<Exec<'c>>,
     after: &str,
     limit: i64,
 ) -> Result<Vec<crate::dossiers::DossierRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {} FROM dossiers WHERE id > $1 ORDER BY id LIMIT $2",
         crate::dossiers::COLUMNS
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(after)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| crate::dossiers::dossier(&crate::exec::Rec::Any(r)))
+        .map(|r| crate::dossiers::dossier(&r.rec()))
         .collect()
 }
 
 /// An agency's dossiers of one procedure (all procedures when `None`) accepted by `until`
 /// (µs) and not finished before `since` (µs): the candidates behind any figure of a period.
-pub async fn candidates(
-    conn: &mut AnyConnection,
+pub async fn candidates<'c>(
+    conn: impl Into<Exec<'c>>,
     agency_code: &str,
     procedure_code: Option<&str>,
     since: i64,
     until: i64,
     limit: i64,
 ) -> Result<Vec<crate::dossiers::DossierRow>> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let sql = format!(
         "SELECT {} FROM dossiers WHERE agency_code = $1 AND ($2 IS NULL OR procedure_code = $2) \
          AND accepted_at IS NOT NULL AND accepted_at <= $3 \
          AND COALESCE(resolved_at, closed_at, $4) >= $4 ORDER BY accepted_at, code LIMIT $5",
         crate::dossiers::COLUMNS
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = query(sql)
         .bind(agency_code)
         .bind(procedure_code)
         .bind(until)
@@ -207,6 +208,6 @@ pub async fn candidates(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| crate::dossiers::dossier(&crate::exec::Rec::Any(r)))
+        .map(|r| crate::dossiers::dossier(&r.rec()))
         .collect()
 }

@@ -1,11 +1,8 @@
 //! Browser sessions and API bearer tokens, both stored as SHA-256 hashes of the secret.
 
-use sqlx::AnyConnection;
+use crate::exec::{Arg, Exec, query};
 
-use crate::{
-    Result,
-    exec::{Arg, Exec},
-};
+use crate::Result;
 
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +22,9 @@ pub struct Session {
 }
 
 /// Stores a new session.
-pub async fn insert_session(conn: &mut AnyConnection, s: &Session) -> Result<()> {
-    sqlx::query(
+pub async fn insert_session<'c>(conn: impl Into<Exec<'c>>, s: &Session) -> Result<()> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query(
         "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, last_seen_at) \
          VALUES ($1,$2,$3,$4,$5,$6)",
     )
@@ -67,13 +65,14 @@ pub async fn session<'c>(
 }
 
 /// Slides a session's expiry.
-pub async fn touch_session(
-    conn: &mut AnyConnection,
+pub async fn touch_session<'c>(
+    conn: impl Into<Exec<'c>>,
     token_hash: &str,
     now_us: i64,
     expires_at: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
         .bind(now_us)
         .bind(expires_at)
         .bind(token_hash)
@@ -83,8 +82,9 @@ pub async fn touch_session(
 }
 
 /// Deletes a session (logout). Returns whether it existed.
-pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+pub async fn delete_session<'c>(conn: impl Into<Exec<'c>>, token_hash: &str) -> Result<bool> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let done = query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(&mut *conn)
         .await?;
@@ -92,12 +92,13 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Resul
 }
 
 /// Removes expired sessions and tokens; returns how many rows went.
-pub async fn purge_expired(conn: &mut AnyConnection, now_us: i64) -> Result<u64> {
-    let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+pub async fn purge_expired<'c>(conn: impl Into<Exec<'c>>, now_us: i64) -> Result<u64> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let a = query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now_us)
         .execute(&mut *conn)
         .await?;
-    let b = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
+    let b = query("DELETE FROM api_tokens WHERE expires_at <= $1")
         .bind(now_us)
         .execute(&mut *conn)
         .await?;
@@ -105,14 +106,15 @@ pub async fn purge_expired(conn: &mut AnyConnection, now_us: i64) -> Result<u64>
 }
 
 /// Stores an API token hash.
-pub async fn insert_token(
-    conn: &mut AnyConnection,
+pub async fn insert_token<'c>(
+    conn: impl Into<Exec<'c>>,
     token_hash: &str,
     account_id: &str,
     created_at: i64,
     expires_at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO api_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)")
+    let conn: &mut Exec<'_> = &mut conn.into();
+    query("INSERT INTO api_tokens (token_hash, account_id, created_at, expires_at) VALUES ($1,$2,$3,$4)")
         .bind(token_hash)
         .bind(account_id)
         .bind(created_at)

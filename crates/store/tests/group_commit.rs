@@ -2,7 +2,7 @@
 //! own work, and everything acknowledged is there after the database is reopened.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use lienthong_store::Db;
+use lienthong_store::{Db, sessions, settings};
 
 async fn open(path: &std::path::Path, group: bool) -> Db {
     let db = Db::connect_with(&format!("sqlite://{}", path.display()), group)
@@ -18,17 +18,13 @@ async fn writers(db: &Db, n: usize) -> Vec<Result<(), String>> {
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = db.write().await.map_err(|e| e.to_string())?;
-            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
-                .bind(format!("k{i}"))
-                .bind("v")
-                .execute(tx.conn())
+            settings::set(tx.conn(), &format!("k{i}"), "v")
                 .await
                 .map_err(|e| e.to_string())?;
             if i % 7 == 3 {
-                // A duplicate key: this writer fails and drops its transaction.
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'again')")
-                    .bind(format!("k{i}"))
-                    .execute(tx.conn())
+                // A token of an account that does not exist breaks a foreign key: this
+                // writer fails and drops its transaction.
+                sessions::insert_token(tx.conn(), &format!("t{i}"), "no-such-account", 10, 1)
                     .await
                     .map_err(|e| e.to_string())?;
             }

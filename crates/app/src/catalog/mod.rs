@@ -6,7 +6,8 @@ pub mod search;
 
 use jiff::civil::Date;
 use lienthong_domain::catalog::Procedure;
-use lienthong_store::{AnyConnection, catalog as store};
+use lienthong_store::Exec;
+use lienthong_store::catalog as store;
 
 pub use codec::{Format, from_csv, from_json, to_csv, to_json};
 
@@ -113,14 +114,15 @@ enum Stored {
     Unchanged,
 }
 
-async fn store_version(
-    conn: &mut AnyConnection,
+async fn store_version<'c>(
+    conn: impl Into<Exec<'c>>,
     app: &App,
     ctx: &AuditCtx,
     p: &Procedure,
 ) -> Result<Stored, AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let definition = serde_json::to_string(p).map_err(|e| AppError::Internal(e.to_string()))?;
-    let latest = store::latest(conn, &p.code).await?;
+    let latest = store::latest(&mut *conn, &p.code).await?;
     let (version, outcome, before) = match &latest {
         Some(l) if l.definition == definition => return Ok(Stored::Unchanged),
         Some(l) if p.valid_from <= l.valid_from => {
@@ -130,7 +132,7 @@ async fn store_version(
             )));
         }
         Some(l) => {
-            store::close(conn, &l.id, p.valid_from).await?;
+            store::close(&mut *conn, &l.id, p.valid_from).await?;
             (
                 l.version + 1,
                 Stored::Versioned,
@@ -152,9 +154,9 @@ async fn store_version(
         definition,
         created_at: app.now_us(),
     };
-    store::insert(conn, &row).await?;
+    store::insert(&mut *conn, &row).await?;
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         "procedure.version",
@@ -165,7 +167,7 @@ async fn store_version(
     )
     .await?;
     store::enqueue(
-        conn,
+        &mut *conn,
         PROCEDURE_CHANGED,
         &p.code,
         &serde_json::json!({"version": version}).to_string(),

@@ -355,9 +355,10 @@ async fn create(
         })
         .collect();
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
-    store::insert_blobs(conn, &blobs, now).await?;
-    let seq = store::next_in_sequence(conn, &dossier_sequence_key(&s.agency_code, today)).await?;
+    let conn = &mut tx.conn();
+    store::insert_blobs(&mut *conn, &blobs, now).await?;
+    let seq =
+        store::next_in_sequence(&mut *conn, &dossier_sequence_key(&s.agency_code, today)).await?;
     let applicant_name =
         answer_text(&answers, "applicant_name").unwrap_or_else(|| principal.full_name.clone());
     let applicant_phone = answer_text(&answers, "applicant_phone")
@@ -397,7 +398,7 @@ async fn create(
             ..Default::default()
         },
     };
-    store::insert(conn, &row).await.map_err(|e| match e {
+    store::insert(&mut *conn, &row).await.map_err(|e| match e {
         lienthong_store::StoreError::Duplicate => {
             AppError::Conflict("idempotency key already used".into())
         }
@@ -420,9 +421,9 @@ async fn create(
             }
         })
         .collect();
-    store::insert_files(conn, &row.id, &files).await?;
+    store::insert_files(&mut *conn, &row.id, &files).await?;
     store::append_history(
-        conn,
+        &mut *conn,
         &row.id,
         &HistoryEntry {
             seq: 0,
@@ -441,10 +442,17 @@ async fn create(
         },
     )
     .await?;
-    lienthong_store::processing::start_leg(conn, &row.id, now, &row.agency_code, &first.id, None)
-        .await?;
+    lienthong_store::processing::start_leg(
+        &mut *conn,
+        &row.id,
+        now,
+        &row.agency_code,
+        &first.id,
+        None,
+    )
+    .await?;
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         "dossier.submit",
@@ -455,7 +463,7 @@ async fn create(
     )
     .await?;
     lienthong_store::catalog::enqueue(
-        conn,
+        &mut *conn,
         "dossier.submitted",
         &row.code,
         &serde_json::json!({"procedure": row.procedure_code, "agency": row.agency_code})

@@ -1,6 +1,7 @@
 //! The receipt (Mẫu 01) of a dossier and the heading every document about a dossier shares.
 
 use lienthong_domain::{dossier::Channel, org::UnitLevel};
+use lienthong_store::Exec;
 use lienthong_store::{dossiers::DossierRow, org as store_org};
 use serde_json::Value;
 
@@ -17,11 +18,12 @@ fn vn_time(us: i64) -> (String, jiff::civil::Date) {
 }
 
 /// The applicant's address as text, with the commune and province names in force on `at`.
-async fn address_text(
-    conn: &mut lienthong_store::AnyConnection,
+async fn address_text<'c>(
+    conn: impl Into<Exec<'c>>,
     v: &Value,
     at: jiff::civil::Date,
 ) -> Result<Option<String>, AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let Some(o) = v.as_object() else {
         return Ok(None);
     };
@@ -37,7 +39,7 @@ async fn address_text(
         (UnitLevel::Province, get("province_code")),
     ] {
         names.push(
-            store_org::unit_at(conn, level, &code, at)
+            store_org::unit_at(&mut *conn, level, &code, at)
                 .await?
                 .map_or(code, |u| u.name),
         );

@@ -6,6 +6,7 @@
 mod life;
 mod rng;
 
+use lienthong_store::Exec;
 use std::collections::HashMap;
 
 use lienthong_domain::{
@@ -72,11 +73,12 @@ impl Sink {
     }
 
     /// Writes the buckets no later dossier can add to (all when `before` is `None`).
-    async fn flush(
+    async fn flush<'c>(
         &mut self,
-        conn: &mut lienthong_store::AnyConnection,
+        conn: impl Into<Exec<'c>>,
         before: Option<i32>,
     ) -> Result<(), AppError> {
+        let conn: &mut Exec<'_> = &mut conn.into();
         let closed = |k: &AggKey| match before {
             None => true,
             Some(day) => k.1 < k.0.bucket(day),
@@ -103,7 +105,7 @@ impl Sink {
             rows.push((key, c));
         }
         let refs: Vec<(&rstore::Key, &Counts)> = rows.iter().map(|(k, c)| (k, c)).collect();
-        rstore::add_many(conn, &refs).await?;
+        rstore::add_many(&mut *conn, &refs).await?;
         self.written += u64::try_from(rows.len()).unwrap_or(0);
         Ok(())
     }
@@ -291,13 +293,13 @@ pub async fn generate(
     }
     write(app, &mut batch, &mut sink, None, &mut out).await?;
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
+    let conn = &mut tx.conn();
     let mut names: Vec<(&String, &i64)> = sequences.iter().collect();
     names.sort();
     for (name, value) in names {
-        bulk::raise_sequence(conn, name, *value).await?;
+        bulk::raise_sequence(&mut *conn, name, *value).await?;
     }
-    settings::set(conn, "reports.aggregates", "1").await?;
+    settings::set(&mut *conn, "reports.aggregates", "1").await?;
     tx.commit().await?;
     progress(out.dossiers, opts.dossiers);
     out.aggregates = sink.written;
@@ -317,15 +319,15 @@ async fn write(
         .flat_map(|l| l.history.iter().map(|h| (l.row.id.clone(), h.clone())))
         .collect();
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
-    bulk::insert_dossiers(conn, &rows).await.map_err(|e| match e {
+    let conn = &mut tx.conn();
+    bulk::insert_dossiers(&mut *conn, &rows).await.map_err(|e| match e {
         lienthong_store::StoreError::Duplicate => AppError::Conflict(
             "dữ liệu với hạt giống này đã được sinh / data from this seed was already generated".into(),
         ),
         other => other.into(),
     })?;
-    bulk::insert_history(conn, &history).await?;
-    sink.flush(conn, before).await?;
+    bulk::insert_history(&mut *conn, &history).await?;
+    sink.flush(&mut *conn, before).await?;
     tx.commit().await?;
     out.dossiers += u64::try_from(rows.len()).unwrap_or(0);
     out.history += u64::try_from(history.len()).unwrap_or(0);

@@ -2,6 +2,7 @@
 //! (`merges.json`), all or nothing, with an audit row per file.
 
 use super::*;
+use lienthong_store::Exec;
 
 /// Counts of what an import created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -262,16 +263,17 @@ pub async fn import_admin_units(
     Ok(summarise(&units))
 }
 
-pub(crate) async fn insert_units(
-    conn: &mut AnyConnection,
+pub(crate) async fn insert_units<'c>(
+    conn: impl Into<Exec<'c>>,
     app: &App,
     ctx: &AuditCtx,
     file: &str,
     bytes: &[u8],
     units: &[AdminUnit],
 ) -> Result<(), AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     for u in units {
-        store::insert_unit(conn, u).await.map_err(|e| match e {
+        store::insert_unit(&mut *conn, u).await.map_err(|e| match e {
             lienthong_store::StoreError::Duplicate => AppError::Conflict(format!(
                 "{file}: đơn vị {} {} ({}) đã có cùng ngày hiệu lực / unit already imported for this validity",
                 u.level.as_str(),
@@ -283,7 +285,7 @@ pub(crate) async fn insert_units(
     }
     let digest = hex::encode(Sha256::digest(bytes));
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         "admin_units.import",
@@ -342,15 +344,15 @@ pub async fn import_merges(
         .yesterday()
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
+    let conn = &mut tx.conn();
     let index = |units: Vec<AdminUnit>| {
         units
             .into_iter()
             .map(|u| ((u.level, u.code.clone()), u.id))
             .collect::<HashMap<_, _>>()
     };
-    let old = index(store::units_at(conn, before, None, None).await?);
-    let new = index(store::units_at(conn, effective_on, None, None).await?);
+    let old = index(store::units_at(&mut *conn, before, None, None).await?);
+    let new = index(store::units_at(&mut *conn, effective_on, None, None).await?);
     let mut links = 0;
     let mut done: HashSet<(String, String)> = HashSet::new();
     for (pi, p) in parsed.data.iter().enumerate() {
@@ -404,8 +406,14 @@ pub async fn import_merges(
                     )
                 })?;
                 if done.insert((predecessor.clone(), successor.clone())) {
-                    store::insert_unit_succession(conn, predecessor, successor, kind, effective_on)
-                        .await?;
+                    store::insert_unit_succession(
+                        &mut *conn,
+                        predecessor,
+                        successor,
+                        kind,
+                        effective_on,
+                    )
+                    .await?;
                     links += 1;
                 }
             }
@@ -413,7 +421,7 @@ pub async fn import_merges(
     }
     let digest = hex::encode(Sha256::digest(bytes));
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         "admin_units.import_successions",

@@ -1,6 +1,7 @@
 //! Organisation use cases: importing administrative units and their successions, agencies and
 //! their renames and merges, and the queries of the public catalogs.
 
+use lienthong_store::Exec;
 use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
@@ -8,10 +9,7 @@ use lienthong_domain::{
     org::{AgencyCode, AgencyLevel, SuccessionKind, UnitLevel, Validity},
     text::{fold, nfc},
 };
-use lienthong_store::{
-    AnyConnection,
-    org::{self as store, AdminUnit, Agency},
-};
+use lienthong_store::org::{self as store, AdminUnit, Agency};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -168,14 +166,15 @@ fn check_agency(a: &NewAgency) -> Result<Agency, AppError> {
 }
 
 /// Inserts a checked agency version with its audit row, inside the caller's transaction.
-pub(crate) async fn insert_agency(
-    conn: &mut AnyConnection,
+pub(crate) async fn insert_agency<'c>(
+    conn: impl Into<Exec<'c>>,
     app: &App,
     ctx: &AuditCtx,
     a: &NewAgency,
 ) -> Result<Agency, AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let agency = check_agency(a)?;
-    store::insert_agency(conn, &agency)
+    store::insert_agency(&mut *conn, &agency)
         .await
         .map_err(|e| match e {
             lienthong_store::StoreError::Duplicate => AppError::Conflict(format!(
@@ -185,7 +184,7 @@ pub(crate) async fn insert_agency(
             other => other.into(),
         })?;
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         "agency.create",
@@ -227,8 +226,13 @@ pub struct MergeSource {
     pub kind: SuccessionKind,
 }
 
-async fn open_version(conn: &mut AnyConnection, code: &str, on: Date) -> Result<Agency, AppError> {
-    let a = store::agency_at(conn, code, on)
+async fn open_version<'c>(
+    conn: impl Into<Exec<'c>>,
+    code: &str,
+    on: Date,
+) -> Result<Agency, AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let a = store::agency_at(&mut *conn, code, on)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("agency {code} on {on}")))?;
     if a.valid_to.is_some() {
@@ -273,9 +277,9 @@ pub async fn reorganise_agency(
         }
     }
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
+    let conn = &mut tx.conn();
     let successor = reorganise_in(
-        conn,
+        &mut *conn,
         app,
         ctx,
         code,
@@ -293,8 +297,8 @@ pub async fn reorganise_agency(
     clippy::too_many_arguments,
     reason = "a reorganisation names all of its parts"
 )]
-pub(crate) async fn reorganise_in(
-    conn: &mut AnyConnection,
+pub(crate) async fn reorganise_in<'c>(
+    conn: impl Into<Exec<'c>>,
     app: &App,
     ctx: &AuditCtx,
     code: &str,
@@ -303,10 +307,11 @@ pub(crate) async fn reorganise_in(
     sources: &[MergeSource],
     effective_on: Date,
 ) -> Result<Agency, AppError> {
-    let current = open_version(conn, code, effective_on).await?;
-    store::close_agency(conn, &current.id, effective_on).await?;
+    let conn: &mut Exec<'_> = &mut conn.into();
+    let current = open_version(&mut *conn, code, effective_on).await?;
+    store::close_agency(&mut *conn, &current.id, effective_on).await?;
     let successor = insert_agency(
-        conn,
+        &mut *conn,
         app,
         ctx,
         &NewAgency {
@@ -327,7 +332,7 @@ pub(crate) async fn reorganise_in(
     )
     .await?;
     store::insert_agency_succession(
-        conn,
+        &mut *conn,
         &current.id,
         &successor.id,
         SuccessionKind::Rename,
@@ -335,14 +340,20 @@ pub(crate) async fn reorganise_in(
     )
     .await?;
     for s in sources {
-        let source = open_version(conn, &s.code, effective_on).await?;
+        let source = open_version(&mut *conn, &s.code, effective_on).await?;
         if s.kind == SuccessionKind::Full {
-            store::close_agency(conn, &source.id, effective_on).await?;
+            store::close_agency(&mut *conn, &source.id, effective_on).await?;
         }
-        store::insert_agency_succession(conn, &source.id, &successor.id, s.kind, effective_on)
-            .await?;
+        store::insert_agency_succession(
+            &mut *conn,
+            &source.id,
+            &successor.id,
+            s.kind,
+            effective_on,
+        )
+        .await?;
         audit::record(
-            conn,
+            &mut *conn,
             app,
             ctx,
             "agency.merge",

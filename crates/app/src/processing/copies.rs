@@ -27,8 +27,8 @@ pub async fn bulk_copies(
     while done < n {
         let size = batch.max(1).min(n - done);
         let mut tx = app.db.write().await?;
-        let conn = tx.conn();
-        pstore::copy_batch(conn, template_code, done + 1, done + size).await?;
+        let conn = &mut tx.conn();
+        pstore::copy_batch(&mut *conn, template_code, done + 1, done + size).await?;
         let mut b = Buckets::default();
         b.add(
             &template.agency_code,
@@ -36,7 +36,7 @@ pub async fn bulk_copies(
             &contributions,
         );
         b.scale(size);
-        b.write(conn).await?;
+        b.write(&mut *conn).await?;
         tx.commit().await?;
         done += size;
     }

@@ -347,12 +347,12 @@ pub async fn act(
     }
     let step_before = s.step().map(|x| x.id.clone());
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
+    let conn = &mut tx.conn();
     for d in &documents {
-        store::insert_blob(conn, &d.blob.sha256, d.size(), "application/pdf", now).await?;
+        store::insert_blob(&mut *conn, &d.blob.sha256, d.size(), "application/pdf", now).await?;
     }
     if !pstore::apply(
-        conn,
+        &mut *conn,
         &s.row.id,
         req.version,
         change.status.as_str(),
@@ -374,21 +374,21 @@ pub async fn act(
             (Some(a), Some(st)) => Some((a.as_str(), st.as_str(), change.state.step_due_at)),
             _ => None,
         };
-        pstore::move_leg(conn, &s.row.id, now, next).await?;
+        pstore::move_leg(&mut *conn, &s.row.id, now, next).await?;
     }
-    plan::write_extras(conn, &s, &req, &checked, &change, principal, now).await?;
+    plan::write_extras(&mut *conn, &s, &req, &checked, &change, principal, now).await?;
     crate::reports::facts::record_change(
-        conn,
+        &mut *conn,
         &s.row,
         &crate::reports::facts::facts_of(&s.row.channel, change.status.as_str(), &change.state),
     )
     .await?;
     for d in &documents {
-        pstore::insert_document(conn, &s.row.id, &d.row).await?;
+        pstore::insert_document(&mut *conn, &s.row.id, &d.row).await?;
     }
     let note = checked.note.clone();
     store::append_history(
-        conn,
+        &mut *conn,
         &s.row.id,
         &HistoryEntry {
             seq: 0,
@@ -404,7 +404,7 @@ pub async fn act(
     )
     .await?;
     audit::record(
-        conn,
+        &mut *conn,
         app,
         ctx,
         &format!("dossier.{}", req.action.as_str()),
@@ -415,7 +415,7 @@ pub async fn act(
     )
     .await?;
     lienthong_store::catalog::enqueue(
-        conn,
+        &mut *conn,
         &format!("dossier.{}", req.action.as_str()),
         &s.row.code,
         &serde_json::json!({

@@ -10,7 +10,7 @@ use lienthong_domain::{
     dossier::Status,
     workflow::{DossierAction, Transition, definition::AgencyRule},
 };
-use lienthong_store::AnyConnection;
+use lienthong_store::Exec;
 use lienthong_store::{
     dossiers::{self as store, DossierFile},
     processing::{self as pstore, ProcessingState, SupplementRow},
@@ -364,8 +364,8 @@ pub(crate) async fn supplemented_answers(
 
 /// Writes what an action adds beside the dossier row: supplement rounds, supplied answers
 /// and files.
-pub(crate) async fn write_extras(
-    conn: &mut AnyConnection,
+pub(crate) async fn write_extras<'c>(
+    conn: impl Into<Exec<'c>>,
     s: &Situation,
     req: &ActionRequest,
     checked: &Checked,
@@ -373,11 +373,12 @@ pub(crate) async fn write_extras(
     principal: &Principal,
     now: i64,
 ) -> Result<(), AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     match req.action {
         DossierAction::RequestSupplement => {
             let items: Vec<&super::SupplementItem> = checked.items.iter().map(|(i, _)| i).collect();
             pstore::insert_supplement(
-                conn,
+                &mut *conn,
                 &s.row.id,
                 &SupplementRow {
                     round: change.state.supplement_rounds,
@@ -397,14 +398,15 @@ pub(crate) async fn write_extras(
             .await?;
         }
         DossierAction::Supplement => {
-            pstore::answer_supplement(conn, &s.row.id, now).await?;
+            pstore::answer_supplement(&mut *conn, &s.row.id, now).await?;
             if let Some(a) = &checked.answers {
-                pstore::set_answers(conn, &s.row.id, &Value::Object(a.clone()).to_string()).await?;
+                pstore::set_answers(&mut *conn, &s.row.id, &Value::Object(a.clone()).to_string())
+                    .await?;
             }
             let mut slots: Vec<&str> = req.files.iter().map(|f| f.slot.as_str()).collect();
             slots.dedup();
             for slot in slots {
-                pstore::clear_slot(conn, &s.row.id, slot).await?;
+                pstore::clear_slot(&mut *conn, &s.row.id, slot).await?;
             }
             let mut positions: std::collections::HashMap<&str, i64> =
                 std::collections::HashMap::new();
@@ -414,11 +416,11 @@ pub(crate) async fn write_extras(
                     .sniffed
                     .map_or("application/octet-stream", |x| x.media_type());
                 let size = i64::try_from(f.blob.size).unwrap_or(i64::MAX);
-                store::insert_blob(conn, &f.blob.sha256, size, media, now).await?;
+                store::insert_blob(&mut *conn, &f.blob.sha256, size, media, now).await?;
                 let pos = positions.entry(f.slot.as_str()).or_insert(0);
                 *pos += 1;
                 store::insert_file(
-                    conn,
+                    &mut *conn,
                     &s.row.id,
                     &DossierFile {
                         slot: f.slot.clone(),

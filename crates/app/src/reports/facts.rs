@@ -1,15 +1,14 @@
 //! From stored dossiers to report facts, and keeping the aggregates in step: every change of a
 //! dossier adds the difference of its contributions in the transaction that changes it.
 
+use lienthong_store::Exec;
 use std::collections::HashMap;
 
 use lienthong_domain::{
     dossier::Status,
     report::{self, Counts, Facts, Grain, MEASURES, Measure, Outcome},
 };
-use lienthong_store::{
-    AnyConnection, dossiers::DossierRow, processing::ProcessingState, reports as rstore,
-};
+use lienthong_store::{dossiers::DossierRow, processing::ProcessingState, reports as rstore};
 
 use crate::AppError;
 
@@ -76,7 +75,8 @@ impl Buckets {
     }
 
     /// Writes the sums into the aggregates (added to what is there).
-    pub async fn write(&self, conn: &mut AnyConnection) -> Result<(), AppError> {
+    pub async fn write<'c>(&self, conn: impl Into<Exec<'c>>) -> Result<(), AppError> {
+        let conn: &mut Exec<'_> = &mut conn.into();
         let mut rows: Vec<(&rstore::Key, &Counts)> = self
             .rows
             .iter()
@@ -84,32 +84,34 @@ impl Buckets {
             .collect();
         // A stable order keeps concurrent writers on PostgreSQL from deadlocking.
         rows.sort_by(|a, b| a.0.cmp(b.0));
-        rstore::add_many(conn, &rows).await?;
+        rstore::add_many(&mut *conn, &rows).await?;
         Ok(())
     }
 }
 
 /// Records, in the caller's transaction, how a dossier's change moves the aggregates.
-pub async fn record_change(
-    conn: &mut AnyConnection,
+pub async fn record_change<'c>(
+    conn: impl Into<Exec<'c>>,
     row: &DossierRow,
     after: &Facts,
 ) -> Result<(), AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let d = report::delta(&facts(row), after);
     if d.is_empty() {
         return Ok(());
     }
     let mut b = Buckets::default();
     b.add(&row.agency_code, &row.procedure_code, &d);
-    b.write(conn).await
+    b.write(&mut *conn).await
 }
 
 /// The aggregates recomputed from every stored dossier.
-pub async fn recompute(conn: &mut AnyConnection) -> Result<Buckets, AppError> {
+pub async fn recompute<'c>(conn: impl Into<Exec<'c>>) -> Result<Buckets, AppError> {
+    let conn: &mut Exec<'_> = &mut conn.into();
     let mut b = Buckets::default();
     let mut after = String::new();
     loop {
-        let page = rstore::dossiers_after(conn, &after, 5_000).await?;
+        let page = rstore::dossiers_after(&mut *conn, &after, 5_000).await?;
         let Some(last) = page.last() else {
             break;
         };
@@ -139,7 +141,7 @@ pub async fn upkeep_cost(
     };
     let now = app.now_us();
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
+    let conn = &mut tx.conn();
     let mut spent = std::time::Duration::ZERO;
     let mut timed = 0;
     for row in &rows {
@@ -154,7 +156,7 @@ pub async fn upkeep_cost(
             after.rating = Some((now, 3));
         }
         let started = std::time::Instant::now();
-        record_change(conn, row, &after).await?;
+        record_change(&mut *conn, row, &after).await?;
         spent += started.elapsed();
         timed += 1;
     }

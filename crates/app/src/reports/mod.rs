@@ -309,11 +309,11 @@ pub async fn ensure_built(app: &App) -> Result<bool, AppError> {
         }
     }
     let mut tx = app.db.write().await?;
-    let conn = tx.conn();
-    let b = facts::recompute(conn).await?;
-    rstore::clear(conn).await?;
-    b.write(conn).await?;
-    settings::set(conn, BUILT, BUILT_VERSION).await?;
+    let conn = &mut tx.conn();
+    let b = facts::recompute(&mut *conn).await?;
+    rstore::clear(&mut *conn).await?;
+    b.write(&mut *conn).await?;
+    settings::set(&mut *conn, BUILT, BUILT_VERSION).await?;
     tx.commit().await?;
     Ok(true)
 }
