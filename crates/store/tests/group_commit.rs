@@ -81,3 +81,40 @@ async fn concurrent_writers_share_commits_and_failures_stay_their_own() {
         "group commit is off when asked"
     );
 }
+
+#[tokio::test]
+async fn a_unique_violation_in_a_batch_is_a_duplicate_and_spares_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let db = open(&path, true).await;
+    let account = lienthong_store::accounts::Account {
+        id: "a-1".into(),
+        username: "hoa".into(),
+        kind: lienthong_domain::role::AccountKind::Citizen,
+        full_name: "Trần Thị Hoà".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        cccd: None,
+        tax_code: None,
+        email: None,
+        phone: None,
+        agency_code: None,
+        created_at: 1,
+        disabled_at: None,
+    };
+    let mut first = db.write().await.unwrap();
+    lienthong_store::accounts::insert(first.conn(), &account)
+        .await
+        .unwrap();
+    settings::set(first.conn(), "kept", "yes").await.unwrap();
+    let again = lienthong_store::accounts::insert(first.conn(), &account).await;
+    assert!(
+        matches!(again, Err(lienthong_store::StoreError::Duplicate)),
+        "{again:?}"
+    );
+    first.commit().await.unwrap();
+    let mut reader = db.reader().await.unwrap();
+    assert_eq!(
+        settings::get(&mut reader, "kept").await.unwrap().as_deref(),
+        Some("yes")
+    );
+}
