@@ -81,5 +81,5 @@ pub(crate) async fn mixed(opts: &Options) -> Result<Report, BenchError> {
         "dossiers_seeded".into(),
         (readable.len() + to_accept.len()).into(),
     );
-    measured_sequences(opts, "mixed", t, seqs, extra).await
+    measured_sequences(opts, "mixed", t, seqs, extra, None).await
 }

@@ -6,19 +6,20 @@ use std::time::{Duration, Instant};
 use crate::{
     BenchError, Report,
     client::{Conn, get, get_with, with_body},
+    report::percentile,
     server::{ServerHandle, fresh_dir, start_server},
     workloads::{Options, Target, closed_loop, measured, report, seed_dossiers, target, token},
 };
 
 /// Each connection sends its own sequence of requests once, in order (until the time is up).
-/// Returns the latencies of the requests sent after the warm-up, the errors, and the
-/// measured seconds.
+/// Returns the latencies of the requests sent after the warm-up (each with its position in
+/// its sequence), the errors, and the measured seconds.
 pub(crate) async fn sequences(
     addr: &str,
     seqs: Vec<Vec<Vec<u8>>>,
     warmup: Duration,
     duration: Duration,
-) -> Result<(Vec<Duration>, u64, f64), BenchError> {
+) -> Result<(Vec<(usize, Duration)>, u64, f64), BenchError> {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
@@ -32,7 +33,7 @@ pub(crate) async fn sequences(
             let Ok(mut conn) = Conn::open(&addr).await else {
                 return (samples, 1, last);
             };
-            for req in &seq {
+            for (position, req) in seq.iter().enumerate() {
                 let sent_at = Instant::now();
                 if sent_at >= end {
                     break;
@@ -40,7 +41,7 @@ pub(crate) async fn sequences(
                 match conn.roundtrip(req).await {
                     Ok((status, latency)) if sent_at >= measure_from => {
                         if (200..300).contains(&status) {
-                            samples.push(latency);
+                            samples.push((position, latency));
                         } else {
                             errors += 1;
                         }
@@ -69,7 +70,6 @@ pub(crate) async fn sequences(
             last = last.max(l);
         }
     }
-    all.sort_unstable();
     let secs = last
         .saturating_duration_since(measure_from)
         .as_secs_f64()
@@ -120,17 +120,20 @@ pub(crate) async fn transitions(opts: &Options) -> Result<Report, BenchError> {
     }
     let mut extra = serde_json::Map::new();
     extra.insert("dossiers".into(), codes.len().into());
-    measured_sequences(opts, "transitions", t, seqs, extra).await
+    let steps = ["accept", "forward", "forward_to_leader", "approve"];
+    measured_sequences(opts, "transitions", t, seqs, extra, Some(&steps)).await
 }
 
 /// Measures the `/healthz` ceiling, then each connection's own sequence of requests; stops the
-/// server the harness started.
+/// server the harness started. With `steps`, the sequences repeat those steps in order, and
+/// `extra.by_step` gives each step's count and latencies.
 pub(crate) async fn measured_sequences(
     opts: &Options,
     name: &str,
     t: Target,
     seqs: Vec<Vec<Vec<u8>>>,
     extra: serde_json::Map<String, serde_json::Value>,
+    steps: Option<&[&str]>,
 ) -> Result<Report, BenchError> {
     let conns = seqs.len();
     let rss_before = t.server.as_ref().and_then(ServerHandle::rss_mb);
@@ -143,8 +146,14 @@ pub(crate) async fn measured_sequences(
     )
     .await?;
     let ceiling = ceiling_samples.len() as f64 / csecs;
-    let (samples, errors, secs) =
+    let (tagged, errors, secs) =
         sequences(&t.addr, seqs, Duration::from_millis(500), opts.duration).await?;
+    let mut extra = extra;
+    if let Some(steps) = steps.filter(|s| !s.is_empty()) {
+        extra.insert("by_step".into(), by_step(&tagged, steps, secs).into());
+    }
+    let mut samples: Vec<Duration> = tagged.into_iter().map(|(_, d)| d).collect();
+    samples.sort_unstable();
     let mut r = report(name, &t.engine, conns, &samples, errors, secs);
     r.rss_mb_before = rss_before;
     r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
@@ -159,6 +168,34 @@ pub(crate) async fn measured_sequences(
         s.stop().await;
     }
     Ok(r)
+}
+
+/// Each step's requests per second and latencies, the step of a request being its position in
+/// its sequence modulo the number of steps.
+fn by_step(
+    tagged: &[(usize, Duration)],
+    steps: &[&str],
+    secs: f64,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for (i, name) in steps.iter().enumerate() {
+        let mut mine: Vec<Duration> = tagged
+            .iter()
+            .filter(|(p, _)| p % steps.len() == i)
+            .map(|(_, d)| *d)
+            .collect();
+        mine.sort_unstable();
+        out.insert(
+            (*name).to_owned(),
+            serde_json::json!({
+                "requests": mine.len(),
+                "throughput": mine.len() as f64 / secs,
+                "p50_ms": percentile(&mine, 50.0),
+                "p99_ms": percentile(&mine, 99.0),
+            }),
+        );
+    }
+    out
 }
 
 /// Due dates in working days over the HTTP API (calendar with the province's overrides).
