@@ -139,7 +139,7 @@ pub async fn valid_addresses(
 ) -> Result<std::collections::HashSet<(String, String)>, AppError> {
     let mut out = std::collections::HashSet::new();
     let today = app.clock.today();
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     for f in form
         .fields
         .iter()

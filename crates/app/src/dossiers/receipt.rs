@@ -53,7 +53,7 @@ pub(crate) async fn letterhead(
     app: &App,
     row: &DossierRow,
 ) -> Result<(Option<String>, String), AppError> {
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     let received_day = vn_time(row.received_at).1;
     let agency = store_org::agency_by_id(&mut conn, &row.agency_version_id).await?;
     let unit_code = agency
@@ -98,7 +98,7 @@ pub async fn receipt(
     let (parent, place) = letterhead(app, &v.row).await?;
     let address = match answers.get("applicant_address") {
         Some(a) => {
-            let mut conn = app.db.read().await?;
+            let mut conn = app.db.reader().await?;
             address_text(&mut conn, a, vn_time(v.row.received_at).1).await?
         }
         None => None,

@@ -145,7 +145,7 @@ pub(crate) async fn check(
                 }
                 Some(c) => {
                     let exists = {
-                        let mut conn = app.db.read().await?;
+                        let mut conn = app.db.reader().await?;
                         lienthong_store::org::agency_at(&mut conn, &c, app.clock.today())
                             .await?
                             .is_some()

@@ -38,7 +38,7 @@ pub fn vn_date(d: &str) -> String {
 pub(crate) async fn heading(app: &App, s: &Situation, title: &str) -> Result<Notice, AppError> {
     let (parent, place) = crate::dossiers::letterhead(app, &s.row).await?;
     let agency_name = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)
             .await?
             .map_or_else(|| s.row.agency_code.clone(), |a| a.name)
@@ -242,8 +242,13 @@ pub(crate) async fn issue(
         }
         _ => return Ok(Vec::new()),
     };
-    let (mut bytes, marks) =
-        notice_pdf_marked(&notice).map_err(|e| AppError::Internal(e.to_string()))?;
+    // Laying out, subsetting the fonts and compressing take milliseconds of CPU: off the
+    // async workers, so that quick requests do not queue behind them.
+    let layout = notice.clone();
+    let (mut bytes, marks) = tokio::task::spawn_blocking(move || notice_pdf_marked(&layout))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     if let Some(m) = marks {
         bytes = sign_result(app, s, principal, &bytes, Some(m)).await?;
     } else {
@@ -275,7 +280,7 @@ async fn sign_result(
     marks: Option<Marks>,
 ) -> Result<Vec<u8>, AppError> {
     let agency_name = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)
             .await?
             .map_or_else(|| s.row.agency_code.clone(), |a| a.name)

@@ -40,7 +40,7 @@ pub(crate) async fn holder(
     row: &store::DossierRow,
 ) -> Result<String, AppError> {
     let today = app.clock.today();
-    let mut conn = app.db.read().await?;
+    let mut conn = app.db.reader().await?;
     match rule {
         AgencyRule::Receiving => Ok(row.agency_code.clone()),
         AgencyRule::Fixed(code) => Ok(code.clone()),
@@ -294,7 +294,7 @@ pub(crate) async fn supplemented_answers(
     errors: &mut Vec<FieldError>,
 ) -> Result<Map<String, Value>, AppError> {
     let open = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         pstore::supplements(&mut conn, &s.row.id).await?
     }
     .into_iter()

@@ -161,7 +161,7 @@ pub async fn authority(app: &App) -> Result<(Signer, Signer), AppError> {
     let _guard = app.pki.issuing.lock().await;
     let now = app.now_us();
     let current = |role: &'static str| async move {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         Ok::<_, AppError>(pki::current(&mut conn, role, "-", now).await?)
     };
     let root = match current("root").await? {
@@ -198,7 +198,7 @@ async fn end_entity(
 ) -> Result<Signer, AppError> {
     let (_, issuing) = authority(app).await?;
     let existing = || async {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         Ok::<_, AppError>(pki::current(&mut conn, role, owner, app.now_us()).await?)
     };
     if let Some(r) = existing().await? {
@@ -546,7 +546,7 @@ pub async fn verify_issued(
     document_id: &str,
 ) -> Result<(lienthong_store::processing::DocumentRow, Report), AppError> {
     let doc = {
-        let mut conn = app.db.read().await?;
+        let mut conn = app.db.reader().await?;
         lienthong_store::processing::document_by_id(&mut conn, document_id).await?
     }
     .ok_or_else(|| AppError::NotFound(document_id.to_owned()))?;
