@@ -264,7 +264,7 @@ impl WriteTx {
     pub fn conn(&mut self) -> Exec<'_> {
         match &mut self.inner {
             Inner::Plain { tx, .. } => Exec::from(&mut **tx),
-            Inner::Grouped(m) => Exec::grouped(m.conn()),
+            Inner::Grouped(m) => Exec::plain(m.conn()),
         }
     }
 

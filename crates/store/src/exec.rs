@@ -48,19 +48,14 @@ impl<'a> From<&'a mut PoolConnection<Any>> for Exec<'a> {
 
 impl<'a> From<&'a mut Lease> for Exec<'a> {
     fn from(l: &'a mut Lease) -> Self {
-        Exec(Target::Direct(l.conn()))
-    }
-}
-
-impl<'a> From<&'a mut Plain> for Exec<'a> {
-    fn from(p: &'a mut Plain) -> Self {
-        Exec(Target::Direct(Some(p)))
+        Exec::plain(l.conn())
     }
 }
 
 impl<'a> Exec<'a> {
-    /// The connection of a group-commit member (`None` once the member has ended).
-    pub(crate) fn grouped(p: Option<&'a mut Plain>) -> Self {
+    /// A plain connection: a read lease's, or a group-commit member's (`None` once the
+    /// lease was given back or the member has ended).
+    pub(crate) fn plain(p: Option<&'a mut Plain>) -> Self {
         Exec(Target::Direct(p))
     }
 }
@@ -83,16 +78,10 @@ pub(crate) enum Arg<'a> {
     Owned(String),
     /// A 64-bit integer.
     Int(i64),
-    /// A float.
-    Real(f64),
-    /// A boolean (an integer 0/1 on SQLite).
-    Bool(bool),
     /// A null text.
     NullText,
     /// A null integer.
     NullInt,
-    /// A null float.
-    NullReal,
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -115,24 +104,9 @@ impl From<i64> for Arg<'_> {
         Arg::Int(i)
     }
 }
-impl From<i32> for Arg<'_> {
-    fn from(i: i32) -> Self {
-        Arg::Int(i64::from(i))
-    }
-}
 impl From<&i64> for Arg<'_> {
     fn from(i: &i64) -> Self {
         Arg::Int(*i)
-    }
-}
-impl From<f64> for Arg<'_> {
-    fn from(x: f64) -> Self {
-        Arg::Real(x)
-    }
-}
-impl From<bool> for Arg<'_> {
-    fn from(b: bool) -> Self {
-        Arg::Bool(b)
     }
 }
 impl<'a> From<Option<&'a str>> for Arg<'a> {
@@ -155,16 +129,6 @@ impl From<Option<i64>> for Arg<'_> {
         i.map_or(Arg::NullInt, Arg::Int)
     }
 }
-impl From<&Option<i64>> for Arg<'_> {
-    fn from(i: &Option<i64>) -> Self {
-        i.map_or(Arg::NullInt, Arg::Int)
-    }
-}
-impl From<Option<f64>> for Arg<'_> {
-    fn from(x: Option<f64>) -> Self {
-        x.map_or(Arg::NullReal, Arg::Real)
-    }
-}
 
 impl rusqlite::ToSql for Arg<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
@@ -173,9 +137,7 @@ impl rusqlite::ToSql for Arg<'_> {
             Arg::Text(s) => ToSqlOutput::from(*s),
             Arg::Owned(s) => ToSqlOutput::from(s.as_str()),
             Arg::Int(i) => ToSqlOutput::from(*i),
-            Arg::Real(x) => ToSqlOutput::from(*x),
-            Arg::Bool(b) => ToSqlOutput::from(*b),
-            Arg::NullText | Arg::NullInt | Arg::NullReal => ToSqlOutput::Owned(V::Null),
+            Arg::NullText | Arg::NullInt => ToSqlOutput::Owned(V::Null),
         })
     }
 }
@@ -462,11 +424,8 @@ fn bind<'q>(
             Arg::Text(s) => q.bind(*s),
             Arg::Owned(s) => q.bind(s.as_str()),
             Arg::Int(i) => q.bind(*i),
-            Arg::Real(x) => q.bind(*x),
-            Arg::Bool(b) => q.bind(*b),
             Arg::NullText => q.bind(None::<String>),
             Arg::NullInt => q.bind(None::<i64>),
-            Arg::NullReal => q.bind(None::<f64>),
         };
     }
     q
