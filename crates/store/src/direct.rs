@@ -141,6 +141,12 @@ impl Readers {
 }
 
 /// A plain SQLite connection lent for a few reads.
+///
+/// The reads of one lease share one read transaction, opened by the first of them and ended
+/// when the lease is dropped: they see one snapshot of the database, and the WAL read lock
+/// (shared-memory and file locks, a few system calls) is taken once per lease rather than once
+/// per statement. A lease is therefore kept for a sequence of reads, not across a write or a
+/// wait on the network: a write made while it is held is seen by the next lease, not by it.
 #[derive(Debug)]
 pub struct Lease {
     conn: Option<Plain>,
@@ -148,16 +154,41 @@ pub struct Lease {
 }
 
 impl Lease {
-    /// The connection.
+    /// The connection, inside the lease's read transaction.
     pub(crate) fn conn(&mut self) -> Option<&mut Plain> {
-        self.conn.as_mut()
+        let plain = self.conn.as_mut()?;
+        if plain.conn.is_autocommit() {
+            // Deferred: no lock until the first read. Should it fail, each read runs in a
+            // transaction of its own, as without it.
+            let _ = plain
+                .conn
+                .prepare_cached("BEGIN DEFERRED")
+                .and_then(|mut s| s.execute([]));
+        }
+        Some(plain)
+    }
+
+    /// Whether the connection is inside a read transaction.
+    #[cfg(test)]
+    pub(crate) fn in_snapshot(&self) -> bool {
+        self.conn.as_ref().is_some_and(|p| !p.conn.is_autocommit())
     }
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        if let Some(c) = self.conn.take() {
-            self.readers.give_back(c);
+        let Some(plain) = self.conn.take() else {
+            return;
+        };
+        let ended = plain.conn.is_autocommit()
+            || plain
+                .conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]))
+                .is_ok();
+        // A connection whose transaction could not be ended is closed, not lent again.
+        if ended {
+            self.readers.give_back(plain);
         }
     }
 }

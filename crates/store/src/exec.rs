@@ -559,4 +559,48 @@ mod tests {
         let _again = readers.lease().unwrap();
         assert_eq!(readers.idle(), 1);
     }
+
+    #[tokio::test]
+    async fn the_reads_of_one_lease_see_one_snapshot_and_the_next_lease_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);",
+            )
+            .unwrap();
+        let readers = Readers::open(path).unwrap();
+        let count = |r: &Rec<'_, '_>| r.get::<i64>("c");
+        let mut lease = readers.lease().unwrap();
+        assert!(
+            !lease.in_snapshot(),
+            "nothing is opened before the first read"
+        );
+        let before = Exec::from(&mut lease)
+            .optional("SELECT count(*) AS c FROM t", &[], count)
+            .await
+            .unwrap();
+        assert!(lease.in_snapshot());
+        writer.execute("INSERT INTO t VALUES (2)", []).unwrap();
+        let same = Exec::from(&mut lease)
+            .optional("SELECT count(*) AS c FROM t", &[], count)
+            .await
+            .unwrap();
+        assert_eq!((before, same), (Some(1), Some(1)), "one snapshot per lease");
+        drop(lease);
+        assert_eq!(readers.idle(), 1, "the connection is lent again");
+        let mut next = readers.lease().unwrap();
+        let after = Exec::from(&mut next)
+            .optional("SELECT count(*) AS c FROM t", &[], count)
+            .await
+            .unwrap();
+        assert_eq!(after, Some(2), "the next lease sees the write");
+        drop(next);
+        // No reader is left holding the WAL: a full checkpoint completes at once.
+        let busy: i64 = writer
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(busy, 0);
+    }
 }

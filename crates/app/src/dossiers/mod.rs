@@ -13,6 +13,7 @@ use lienthong_domain::{
     role::AccountKind,
 };
 use lienthong_store::{
+    Reader,
     dossiers::{self as store, DossierFile, DossierRow, HistoryEntry},
     org as store_org,
 };
@@ -518,22 +519,32 @@ async fn load<'c>(
 }
 
 async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView, AppError> {
+    let mut conn = app.db.reader().await?;
+    view_on(app, caller, row, &mut conn).await
+}
+
+/// [`view`] reading on a connection already held (and its snapshot).
+async fn view_on(
+    app: &App,
+    caller: &Caller,
+    row: DossierRow,
+    conn: &mut Reader,
+) -> Result<DossierView, AppError> {
     let status = Status::parse(&row.status)
         .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
-    let procedure_name = catalog::version_by_id(app, &row.procedure_version_id)
+    let procedure_name = catalog::shared_version(app, &row.procedure_version_id)
         .await?
         .procedure
-        .name;
-    let mut conn = app.db.reader().await?;
-    let agency_name = store_org::agency_by_id(&mut conn, &row.agency_version_id)
+        .name
+        .clone();
+    let agency_name = store_org::agency_by_id(&mut *conn, &row.agency_version_id)
         .await?
         .map_or_else(|| row.agency_code.clone(), |a| a.name);
-    let files = store::files(&mut conn, &row.id).await?;
-    let history = store::history(&mut conn, &row.id).await?;
-    let supplements = lienthong_store::processing::supplements(&mut conn, &row.id).await?;
-    let documents = lienthong_store::processing::documents(&mut conn, &row.id).await?;
-    let legs = lienthong_store::processing::legs(&mut conn, &row.id).await?;
-    drop(conn);
+    let files = store::files(&mut *conn, &row.id).await?;
+    let history = store::history(&mut *conn, &row.id).await?;
+    let supplements = lienthong_store::processing::supplements(&mut *conn, &row.id).await?;
+    let documents = lienthong_store::processing::documents(&mut *conn, &row.id).await?;
+    let legs = lienthong_store::processing::legs(&mut *conn, &row.id).await?;
     let allowed_actions = crate::processing::allowed_actions(app, caller, &row).await?;
     let step_name = crate::processing::step_name(app, &row).await?;
     Ok(DossierView {
@@ -553,8 +564,11 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).
 pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
-    let row = readable_row(app, caller, code).await?;
-    view(app, caller, row).await
+    caller.principal().ok_or(AppError::Unauthenticated)?;
+    let mut conn = app.db.reader().await?;
+    let row = load(&mut conn, code).await?;
+    can_read(app, caller, &row).await?;
+    view_on(app, caller, row, &mut conn).await
 }
 
 /// The stored dossier if the caller may read it (without building the view).
@@ -595,11 +609,9 @@ pub struct Tracking {
 /// both match, so that codes cannot be enumerated. Any mismatch is "not found".
 pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking, AppError> {
     let digits: String = phone_last4.chars().filter(char::is_ascii_digit).collect();
-    let row = {
-        let mut conn = app.db.reader().await?;
-        store::by_code(&mut conn, code.trim()).await?
-    };
-    let row = row
+    let mut conn = app.db.reader().await?;
+    let row = store::by_code(&mut conn, code.trim())
+        .await?
         .filter(|r| {
             digits.len() == 4
                 && r.applicant_phone
@@ -607,7 +619,8 @@ pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking,
                     .is_some_and(|p| p.ends_with(&digits))
         })
         .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
-    let v = view(app, &Caller::Anonymous, row).await?;
+    let v = view_on(app, &Caller::Anonymous, row, &mut conn).await?;
+    drop(conn);
     Ok(Tracking {
         code: v.row.code.clone(),
         procedure_name: v.procedure_name,
