@@ -43,13 +43,16 @@ pub(crate) async fn bieu06(opts: &Options) -> Result<Report, BenchError> {
         ));
     }
     let mut extra = serde_json::Map::new();
-    let dir = match &opts.data_dir {
-        Some(d) => d.clone(),
+    // A generated data dir is removed at the end; one given with --reuse-data-dir is kept.
+    let fresh;
+    let dir: &Path = match &opts.data_dir {
+        Some(d) => d,
         None => {
-            let dir = fresh_dir("report")?;
+            fresh = fresh_dir("report")?;
+            let dir: &Path = &fresh;
             let generated = cli_json(
                 &opts.exe,
-                &dir,
+                dir,
                 &[
                     "demo",
                     "generate",
@@ -66,9 +69,9 @@ pub(crate) async fn bieu06(opts: &Options) -> Result<Report, BenchError> {
             dir
         }
     };
-    let upkeep = cli_json(&opts.exe, &dir, &["report", "upkeep", "--count", "20000"]).await?;
+    let upkeep = cli_json(&opts.exe, dir, &["report", "upkeep", "--count", "20000"]).await?;
     extra.insert("aggregate_upkeep_per_transition".into(), upkeep);
-    let server = start_server(&opts.exe, &dir, true, None, opts.group_commit).await?;
+    let server = start_server(&opts.exe, dir, true, None, opts.group_commit).await?;
     let addr = server.addr.clone();
     let admin = format!("Bearer {}", token(&addr, "admin@000.00.00.H13").await?);
     // The server's today, from the default period of the public statistics.

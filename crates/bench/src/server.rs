@@ -20,9 +20,17 @@ pub struct ServerHandle {
     pub addr: String,
     /// Time from spawn to the ready line.
     pub startup: Duration,
+    /// The data dir, when the server is its only user (removed after the server stops).
+    dir: Option<FreshDir>,
 }
 
 impl ServerHandle {
+    /// Hands the server its data dir, to be removed once the server has stopped.
+    pub fn owning(mut self, dir: FreshDir) -> Self {
+        self.dir = Some(dir);
+        self
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
@@ -129,15 +137,47 @@ pub async fn start_server(
         child,
         addr,
         startup,
+        dir: None,
     })
 }
 
+/// A fresh data directory under the system temp dir, removed with everything in it when
+/// dropped, so that a run of every workload leaves nothing behind.
+#[derive(Debug)]
+pub struct FreshDir(PathBuf);
+
+impl std::ops::Deref for FreshDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for FreshDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for FreshDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for FreshDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh temporary data directory under the system temp dir.
-pub fn fresh_dir(tag: &str) -> std::io::Result<PathBuf> {
+pub fn fresh_dir(tag: &str) -> std::io::Result<FreshDir> {
     let dir = std::env::temp_dir().join(format!("lienthong-bench-{tag}-{}", std::process::id()));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    Ok(FreshDir(dir))
 }

@@ -78,7 +78,10 @@ pub(crate) async fn target(opts: &Options, tag: &str) -> Result<Target, BenchErr
             engine: "external".into(),
         });
     }
-    target_on(opts, &fresh_dir(tag)?).await
+    let dir = fresh_dir(tag)?;
+    let mut t = target_on(opts, &dir).await?;
+    t.server = t.server.map(|s| s.owning(dir));
+    Ok(t)
 }
 
 /// Starts the server under test on `dir` (with the demo province).
@@ -271,7 +274,6 @@ async fn startup(opts: &Options) -> Result<Report, BenchError> {
     );
     r.extra
         .insert("idle_rss_mb".into(), idle.unwrap_or_default().into());
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(r)
 }
 
