@@ -119,6 +119,20 @@ pub async fn at<'c>(
         .await
 }
 
+/// The id of the version of `code` in force on `on` (the version itself is immutable, so a
+/// caller may keep it by id).
+pub async fn id_at<'c>(conn: impl Into<Exec<'c>>, code: &str, on: Date) -> Result<Option<String>> {
+    let on = on.to_string();
+    conn.into()
+        .optional(
+            "SELECT id FROM procedures WHERE code = $1 AND valid_from <= $2 \
+             AND (valid_to IS NULL OR valid_to > $2)",
+            &[Arg::Text(code), Arg::Text(&on)],
+            |r| r.get::<String>("id"),
+        )
+        .await
+}
+
 /// A version by id.
 pub async fn by_id<'c>(conn: impl Into<Exec<'c>>, id: &str) -> Result<Option<ProcedureVersion>> {
     static SQL: LazyLock<String> =

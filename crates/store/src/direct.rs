@@ -70,6 +70,10 @@ impl Plain {
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Each member of a batch writes inside its own savepoint, so the first change to a
+        // page in it copies the page to the statement journal; kept in memory, that copy is
+        // not a write to a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.set_prepared_statement_cache_capacity(PREPARED);
         Ok(Plain {
             conn,

@@ -64,9 +64,9 @@ pub(crate) struct Member {
     guard: Option<OwnedMutexGuard<Batch>>,
 }
 
-/// Runs `sql` (no rows) on the connection.
+/// Runs `sql`, one statement without rows, on the connection (prepared once).
 fn exec(conn: &mut Plain, sql: &str) -> Result<()> {
-    conn.conn.execute_batch(sql)?;
+    conn.conn.prepare_cached(sql)?.execute([])?;
     Ok(())
 }
 

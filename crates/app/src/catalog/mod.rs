@@ -195,15 +195,22 @@ pub struct Published {
 
 /// The version of `code` in force on `on` (today by default).
 pub async fn procedure(app: &App, code: &str, on: Option<Date>) -> Result<Published, AppError> {
-    let mut conn = app.db.reader().await?;
-    let v = store::at(&mut conn, code, on.unwrap_or_else(|| app.clock.today()))
-        .await?
-        .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
-    Ok(Published {
-        id: v.id.clone(),
-        version: v.version,
-        procedure: parse(&v)?,
-    })
+    Ok((*shared_procedure(app, code, on).await?).clone())
+}
+
+/// [`procedure`], shared from the cache of versions: only the id of the version in force is
+/// read, and its definition is parsed once per process.
+pub async fn shared_procedure(
+    app: &App,
+    code: &str,
+    on: Option<Date>,
+) -> Result<std::sync::Arc<Published>, AppError> {
+    let id = {
+        let mut conn = app.db.reader().await?;
+        store::id_at(&mut conn, code, on.unwrap_or_else(|| app.clock.today())).await?
+    }
+    .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
+    shared_version(app, &id).await
 }
 
 /// A stored version by id (what a dossier was submitted under).

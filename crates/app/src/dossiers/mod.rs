@@ -277,7 +277,7 @@ async fn create(
             return Ok((view(app, caller, row).await?, false));
         }
     }
-    let published = catalog::procedure(app, &s.procedure_code, None).await?;
+    let published = catalog::shared_procedure(app, &s.procedure_code, None).await?;
     let procedure = &published.procedure;
     let mut errors = Vec::new();
     if !procedure.agency_codes.contains(&s.agency_code) {
