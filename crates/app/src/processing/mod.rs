@@ -106,12 +106,30 @@ pub(crate) struct Situation {
     pub status: Status,
     pub wf: Arc<Workflow>,
     pub workflow_id: String,
-    /// Lineage of the agency holding the dossier (empty once closed).
+    /// Lineage of the agency holding the dossier (none once closed, or when loaded for a
+    /// caller who is not an official).
     pub holder_scope: Option<AgencyScope>,
 }
 
 impl Situation {
     pub async fn load(app: &App, row: DossierRow) -> Result<Situation, AppError> {
+        Self::build(app, row, true).await
+    }
+
+    /// [`Situation::load`] for deciding what `caller` may do: only an official can be a step's
+    /// handler, so for anyone else the holder's lineage is not read.
+    pub async fn load_for(
+        app: &App,
+        caller: &Caller,
+        row: DossierRow,
+    ) -> Result<Situation, AppError> {
+        let official = caller
+            .principal()
+            .is_some_and(|p| p.kind == AccountKind::Official);
+        Self::build(app, row, official).await
+    }
+
+    async fn build(app: &App, row: DossierRow, with_scope: bool) -> Result<Situation, AppError> {
         let status = Status::parse(&row.status)
             .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
         let workflow_id = row
@@ -121,8 +139,8 @@ impl Situation {
             .unwrap_or_else(|| workflows::BUILTIN_ID.to_owned());
         let wf = workflows::by_id(app, &workflow_id).await?;
         let holder_scope = match &row.state.handling_agency_code {
-            Some(code) => Some(agency_scope(app, code).await?),
-            None => None,
+            Some(code) if with_scope => Some(agency_scope(app, code).await?),
+            _ => None,
         };
         Ok(Situation {
             row,
@@ -267,7 +285,7 @@ pub async fn allowed_actions(
     if caller.principal().is_none() {
         return Ok(Vec::new());
     }
-    let s = Situation::load(app, row.clone()).await?;
+    let s = Situation::load_for(app, caller, row.clone()).await?;
     let apology = apology_from(app, &s).await?;
     let mut out = Vec::new();
     for a in DossierAction::ALL {
