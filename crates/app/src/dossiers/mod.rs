@@ -423,26 +423,22 @@ async fn create(
         })
         .collect();
     store::insert_files(&mut *conn, &row.id, &files).await?;
-    store::append_history(
-        &mut *conn,
-        &row.id,
-        &HistoryEntry {
-            seq: 0,
-            at: now,
-            actor: principal.account_id.clone(),
-            actor_name: if desk.is_some() {
-                principal.full_name.clone()
-            } else {
-                row.applicant_name.clone()
-            },
-            action: "submit".into(),
-            status: row.status.clone(),
-            note: None,
-            step: row.state.current_step.clone(),
-            agency_code: Some(row.agency_code.clone()),
+    let submitted = HistoryEntry {
+        seq: 1,
+        at: now,
+        actor: principal.account_id.clone(),
+        actor_name: if desk.is_some() {
+            principal.full_name.clone()
+        } else {
+            row.applicant_name.clone()
         },
-    )
-    .await?;
+        action: "submit".into(),
+        status: row.status.clone(),
+        note: None,
+        step: row.state.current_step.clone(),
+        agency_code: Some(row.agency_code.clone()),
+    };
+    store::append_history(&mut *conn, &row.id, &submitted).await?;
     lienthong_store::processing::start_leg(
         &mut *conn,
         &row.id,
@@ -474,7 +470,32 @@ async fn create(
     .await?;
     tx.commit().await?;
     app.events.poke();
-    Ok((view(app, caller, row).await?, true))
+    // The answer is what this transaction wrote, as reading the dossier back gives it (listed
+    // in the same order), without reading it back.
+    let mut files = files;
+    files.sort_by(|a, b| (a.slot.as_str(), a.position).cmp(&(b.slot.as_str(), b.position)));
+    let first_leg = lienthong_store::processing::Leg {
+        seq: 1,
+        agency_code: row.agency_code.clone(),
+        step: first.id.clone(),
+        started_at: now,
+        due_at: None,
+        ended_at: None,
+    };
+    let view = DossierView {
+        status: Status::Submitted,
+        procedure_name: procedure.name.clone(),
+        agency_name: agency.name,
+        files,
+        history: vec![submitted],
+        allowed_actions: Vec::new(),
+        step_name: None,
+        supplements: Vec::new(),
+        documents: Vec::new(),
+        legs: vec![first_leg],
+        row,
+    };
+    Ok((with_actions(app, caller, view).await?, true))
 }
 
 async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), AppError> {
@@ -545,21 +566,32 @@ async fn view_on(
     let supplements = lienthong_store::processing::supplements(&mut *conn, &row.id).await?;
     let documents = lienthong_store::processing::documents(&mut *conn, &row.id).await?;
     let legs = lienthong_store::processing::legs(&mut *conn, &row.id).await?;
-    let allowed_actions = crate::processing::allowed_actions(app, caller, &row).await?;
-    let step_name = crate::processing::step_name(app, &row).await?;
-    Ok(DossierView {
+    let view = DossierView {
         row,
         status,
         procedure_name,
         agency_name,
         files,
         history,
-        allowed_actions,
-        step_name,
+        allowed_actions: Vec::new(),
+        step_name: None,
         supplements,
         documents,
         legs,
-    })
+    };
+    with_actions(app, caller, view).await
+}
+
+/// Completes a view with what follows from its row and the (cached) workflow: the actions
+/// the caller may take and the current step's name.
+async fn with_actions(
+    app: &App,
+    caller: &Caller,
+    mut view: DossierView,
+) -> Result<DossierView, AppError> {
+    view.allowed_actions = crate::processing::allowed_actions(app, caller, &view.row).await?;
+    view.step_name = crate::processing::step_name(app, &view.row).await?;
+    Ok(view)
 }
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).

@@ -131,6 +131,31 @@ async fn dossiers_are_numbered_checked_and_shown_only_to_those_entitled(t: TestA
 }
 on_both_engines!(dossiers_are_numbered_checked_and_shown_only_to_those_entitled);
 
+async fn the_answer_to_a_submission_is_the_dossier_as_read_back(t: TestApp) {
+    use lienthong_app::dossiers;
+    demo::ensure_demo(&t.app).await.unwrap();
+    let citizen = login(&t, "citizen1").await;
+    let submission = lltp(&t, Some("read-back")).await;
+    let slots: Vec<&str> = submission.files.iter().map(|f| f.slot.as_str()).collect();
+    assert_eq!(
+        slots,
+        ["to_khai", "giay_to_tuy_than"],
+        "sent out of the order they are listed in"
+    );
+    let (answered, created) = dossiers::submit(&t.app, &citizen, &AuditCtx::cli(), submission)
+        .await
+        .unwrap();
+    assert!(created);
+    let read = dossiers::get(&t.app, &citizen, &answered.row.code)
+        .await
+        .unwrap();
+    assert_eq!(format!("{answered:#?}"), format!("{read:#?}"));
+    assert_eq!(answered.files[0].slot, "giay_to_tuy_than");
+    assert_eq!((answered.history.len(), answered.legs.len()), (1, 1));
+    assert!(!answered.allowed_actions.is_empty());
+}
+on_both_engines!(the_answer_to_a_submission_is_the_dossier_as_read_back);
+
 async fn concurrent_submissions_get_distinct_consecutive_codes(t: TestApp) {
     use lienthong_app::dossiers;
     demo::ensure_demo(&t.app).await.unwrap();
