@@ -101,24 +101,6 @@ pub async fn latest<'c>(conn: impl Into<Exec<'c>>, code: &str) -> Result<Option<
     r.as_ref().map(|r| row(&r.rec())).transpose()
 }
 
-/// The version of `code` valid on `at`.
-pub async fn at<'c>(
-    conn: impl Into<Exec<'c>>,
-    code: &str,
-    on: Date,
-) -> Result<Option<ProcedureVersion>> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT {COLUMNS} FROM procedures WHERE code = $1 AND valid_from <= $2 \
-             AND (valid_to IS NULL OR valid_to > $2)"
-        )
-    });
-    let on = on.to_string();
-    conn.into()
-        .optional(SQL.as_str(), &[Arg::Text(code), Arg::Text(&on)], row)
-        .await
-}
-
 /// The id of the version of `code` in force on `on` (the version itself is immutable, so a
 /// caller may keep it by id).
 pub async fn id_at<'c>(conn: impl Into<Exec<'c>>, code: &str, on: Date) -> Result<Option<String>> {

@@ -596,10 +596,8 @@ async fn with_actions(
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).
 pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
-    caller.principal().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.reader().await?;
-    let row = load(&mut conn, code).await?;
-    can_read(app, caller, &row).await?;
+    let row = readable_on(app, caller, code, &mut conn).await?;
     view_on(app, caller, row, &mut conn).await
 }
 
@@ -609,11 +607,19 @@ pub(crate) async fn readable_row(
     caller: &Caller,
     code: &str,
 ) -> Result<DossierRow, AppError> {
+    let mut conn = app.db.reader().await?;
+    readable_on(app, caller, code, &mut conn).await
+}
+
+/// [`readable_row`] on a connection already held.
+async fn readable_on(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    conn: &mut Reader,
+) -> Result<DossierRow, AppError> {
     caller.principal().ok_or(AppError::Unauthenticated)?;
-    let row = {
-        let mut conn = app.db.reader().await?;
-        load(&mut conn, code).await?
-    };
+    let row = load(conn, code).await?;
     can_read(app, caller, &row).await?;
     Ok(row)
 }
