@@ -30,6 +30,7 @@ pub const PROCEDURE_CHANGED: &str = "catalog.procedure.changed";
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
     wake: Arc<Notify>,
+    documents: Arc<Notify>,
 }
 
 impl Default for EventBus {
@@ -38,6 +39,7 @@ impl Default for EventBus {
         Self {
             sender,
             wake: Arc::new(Notify::new()),
+            documents: Arc::new(Notify::new()),
         }
     }
 }
@@ -51,6 +53,16 @@ impl EventBus {
     /// Tells the relay that a transaction with events has committed.
     pub fn poke(&self) {
         self.wake.notify_one();
+    }
+
+    /// Tells the document issuer that a transaction with documents to produce has committed.
+    pub fn poke_documents(&self) {
+        self.documents.notify_one();
+    }
+
+    /// Waits until documents are poked, or `timeout` passes.
+    pub async fn documents_waiting(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.documents.notified()).await;
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// A part of the body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     /// A paragraph.
     Para {
@@ -71,7 +71,7 @@ impl Block {
 }
 
 /// A notice to lay out.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     /// Agency above the issuing one, if any.
     pub parent_agency_name: Option<String>,
@@ -105,7 +105,7 @@ pub struct Notice {
 
 /// What the visible digital-signature blocks say (Decree 30/2020, Appendix I: the signer's
 /// block in blue at the signature position, the agency seal in red overlapping its left third).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Digital {
     /// Signing time as people read it, e.g. `30/11/2026 14:05:09 +07:00`.
     pub signed_at: String,

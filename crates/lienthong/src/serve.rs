@@ -62,6 +62,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("search index: {e}"))?;
     tracing::info!(procedures = indexed, "catalog search index built");
     tokio::spawn(lienthong_app::events::run_relay(app.clone()));
+    tokio::spawn(lienthong_app::processing::issuer::run_issuer(app.clone()));
     tokio::spawn(lienthong_app::catalog::run_index_sync(app.clone()));
     let mailer = match config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(url) => lienthong_app::notify::Mailer::smtp(url, &config.mail_from)

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod catalog;
 mod db;
 mod direct;
+pub mod document_jobs;
 pub mod dossiers;
 mod error;
 mod exec;

@@ -100,7 +100,7 @@ pub async fn apply<'c>(
         "UPDATE dossiers SET status = $1, due_date = $2, version = version + 1, updated_at = $3, \
          workflow_id = $4, current_step = $5, handling_agency_code = $6, handling_role = $7, attention_at = $8, \
          transfer_origin = $9, due_at = $10, step_due_at = $11, resume_status = $12, paused_at = $13, \
-         supplement_rounds = $14, apologized_at = $15, result_sha256 = $16, resolved_at = $17, \
+         supplement_rounds = $14, apologized_at = $15, result_sha256 = COALESCE($16, result_sha256), resolved_at = $17, \
          return_channel = $18, tracking_number = $19, returned_at = $20, rating = $21, rating_comment = $22, \
          rated_at = $23, accepted_at = $26, statutory_due_at = $27, closed_at = $28 WHERE id = $24 AND version = $25",
     )

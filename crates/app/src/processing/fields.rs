@@ -245,8 +245,8 @@ pub(crate) async fn check(
             if out.channel.as_deref() == Some("online") && s.row.state.result_sha256.is_none() {
                 errors.push(bad(
                     "channel",
-                    "Chưa có kết quả điện tử để trả trực tuyến.",
-                    "There is no electronic result to return online.",
+                    "Chưa có kết quả điện tử để trả trực tuyến (kết quả vừa phê duyệt cần ít giây để ký số).",
+                    "There is no electronic result to return online (a result just approved takes a few seconds to sign).",
                 ));
             }
         }

@@ -7,6 +7,7 @@
 
 pub mod copies;
 mod fields;
+pub mod issuer;
 mod notices;
 mod plan;
 pub mod queue;
@@ -358,17 +359,11 @@ pub async fn act(
     let checked = fields::check(app, &s, &req).await?;
     let now = app.now_us();
     let hours = OfficeHours::default();
-    let mut change = plan::plan(app, &s, &req, &checked, now, &hours).await?;
-    let documents = notices::issue(app, &s, &req, &change, principal, &checked).await?;
-    if let Some(result) = documents.iter().find(|d| d.row.kind == "result") {
-        change.state.result_sha256 = Some(result.blob.sha256.clone());
-    }
+    let change = plan::plan(app, &s, &req, &checked, now, &hours).await?;
+    let documents = notices::prepare(app, &s, &req, &change, principal, &checked).await?;
     let step_before = s.step().map(|x| x.id.clone());
     let mut tx = app.db.write().await?;
     let conn = &mut tx.conn();
-    for d in &documents {
-        store::insert_blob(&mut *conn, &d.blob.sha256, d.size(), "application/pdf", now).await?;
-    }
     if !pstore::apply(
         &mut *conn,
         &s.row.id,
@@ -402,7 +397,7 @@ pub async fn act(
     )
     .await?;
     for d in &documents {
-        pstore::insert_document(&mut *conn, &s.row.id, &d.row).await?;
+        lienthong_store::document_jobs::enqueue(&mut *conn, d).await?;
     }
     let note = checked.note.clone();
     store::append_history(
@@ -448,5 +443,8 @@ pub async fn act(
     .await?;
     tx.commit().await?;
     app.events.poke();
+    if !documents.is_empty() {
+        app.events.poke_documents();
+    }
     dossiers::get(app, caller, code).await
 }

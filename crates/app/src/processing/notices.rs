@@ -1,29 +1,23 @@
 //! The documents actions issue, as PDFs in the TT 01/2018/TT-VPCP layouts: Mẫu 02 (request
 //! to supplement), Mẫu 03 (refusal), Mẫu 04 (apology and new date), the written answer when a
 //! leader does not grant, and the result of an approval (generated, or the uploaded PDF).
+//!
+//! An action only decides what each document says ([`prepare`]); laying it out and signing it
+//! happen after the action commits ([`super::issuer`]).
 
-use lienthong_documents::{Block, Marks, Notice, notice_pdf_marked};
+use lienthong_documents::{Block, Notice};
 use lienthong_domain::{
     clock::{business_tz, from_micros},
     workflow::DossierAction,
 };
-use lienthong_store::processing::DocumentRow;
+use lienthong_store::document_jobs::DocumentJob;
 
-use super::{ActionRequest, Situation, plan::Change};
-use crate::{App, AppError, authz::Principal, blobs::StoredBlob, catalog, signatures};
-
-/// A document issued by an action, already in the blob store.
-#[derive(Debug, Clone)]
-pub(crate) struct Issued {
-    pub blob: StoredBlob,
-    pub row: DocumentRow,
-}
-
-impl Issued {
-    pub fn size(&self) -> i64 {
-        i64::try_from(self.blob.size).unwrap_or(i64::MAX)
-    }
-}
+use super::{
+    ActionRequest, Situation,
+    issuer::{Source, Spec},
+    plan::Change,
+};
+use crate::{App, AppError, authz::Principal, catalog};
 
 /// `dd/mm/yyyy` of a date string `YYYY-MM-DD`.
 pub fn vn_date(d: &str) -> String {
@@ -37,12 +31,7 @@ pub fn vn_date(d: &str) -> String {
 /// Heading fields shared by every notice about a dossier.
 pub(crate) async fn heading(app: &App, s: &Situation, title: &str) -> Result<Notice, AppError> {
     let (parent, place) = crate::dossiers::letterhead(app, &s.row).await?;
-    let agency_name = {
-        let mut conn = app.db.reader().await?;
-        lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)
-            .await?
-            .map_or_else(|| s.row.agency_code.clone(), |a| a.name)
-    };
+    let agency_name = agency_name(app, s).await?;
     let today = app.clock.now().to_zoned(business_tz()).date();
     Ok(Notice {
         parent_agency_name: parent,
@@ -69,15 +58,16 @@ fn received_text(us: i64) -> String {
         .to_string()
 }
 
-/// Renders and stores the documents `req` issues.
-pub(crate) async fn issue(
+/// What each document `req` issues will say and who signs it, as jobs to write in the action's
+/// transaction.
+pub(crate) async fn prepare(
     app: &App,
     s: &Situation,
     req: &ActionRequest,
     change: &Change,
     principal: &Principal,
     checked: &super::fields::Checked,
-) -> Result<Vec<Issued>, AppError> {
+) -> Result<Vec<DocumentJob>, AppError> {
     let procedure = catalog::version_by_id(app, &s.row.procedure_version_id)
         .await?
         .procedure;
@@ -175,20 +165,20 @@ pub(crate) async fn issue(
         DossierAction::Approve => {
             if let Some(f) = &req.result_file {
                 // An uploaded result is signed and sealed invisibly: its layout is not ours.
-                let original = app.blobs.read(&f.blob.sha256).await?;
-                let signed = sign_result(app, s, principal, &original, None).await?;
-                let blob = app.blobs.put(&signed).await?;
-                return Ok(vec![Issued {
-                    row: row(
-                        &doc_id,
-                        "result",
-                        &blob.sha256,
-                        &format!("ket-qua-{}.pdf", s.row.code),
-                        app,
-                        principal,
-                    ),
-                    blob,
-                }]);
+                let (_, place) = crate::dossiers::letterhead(app, &s.row).await?;
+                let spec = Spec {
+                    code: s.row.code.clone(),
+                    agency_code: s.row.agency_code.clone(),
+                    agency_name: agency_name(app, s).await?,
+                    place,
+                    official: Some((principal.account_id.clone(), principal.full_name.clone())),
+                    source: Source::Uploaded {
+                        sha256: f.blob.sha256.clone(),
+                    },
+                };
+                let mut j = job(app, s, principal, &doc_id, "result", &spec)?;
+                j.file_name = format!("ket-qua-{}.pdf", s.row.code);
+                return Ok(vec![j]);
             }
             let mut n = heading(app, s, &procedure.result.name.to_uppercase()).await?;
             n.unit = None;
@@ -242,89 +232,49 @@ pub(crate) async fn issue(
         }
         _ => return Ok(Vec::new()),
     };
-    // Laying out, subsetting the fonts and compressing take milliseconds of CPU: off the
-    // async workers, so that quick requests do not queue behind them.
-    let layout = notice.clone();
-    let (mut bytes, marks) = tokio::task::spawn_blocking(move || notice_pdf_marked(&layout))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    if let Some(m) = marks {
-        bytes = sign_result(app, s, principal, &bytes, Some(m)).await?;
-    } else {
-        // Other notices carry the agency's seal (invisible).
-        bytes = signatures::seal_document(
-            app,
-            &bytes,
-            &s.row.agency_code,
-            &notice.agency_name,
-            &format!("{} — {}", notice.title, s.row.code),
-        )
-        .await?;
-    }
-    let blob = app.blobs.put(&bytes).await?;
-    let file_name = format!("{}-{}.pdf", kind.replace('_', "-"), s.row.code);
-    Ok(vec![Issued {
-        row: row(&doc_id, kind, &blob.sha256, &file_name, app, principal),
-        blob,
-    }])
+    let official =
+        (kind == "result").then(|| (principal.account_id.clone(), principal.full_name.clone()));
+    let spec = Spec {
+        code: s.row.code.clone(),
+        agency_code: s.row.agency_code.clone(),
+        agency_name: notice.agency_name.clone(),
+        place: notice.place.clone(),
+        official,
+        source: Source::Layout {
+            notice: Box::new(notice),
+        },
+    };
+    Ok(vec![job(app, s, principal, &doc_id, kind, &spec)?])
 }
 
-/// Signs a result by the approving official and seals it by the dossier's agency, over the
-/// visible blocks when `marks` says where they are.
-async fn sign_result(
+async fn agency_name(app: &App, s: &Situation) -> Result<String, AppError> {
+    let mut conn = app.db.reader().await?;
+    Ok(
+        lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)
+            .await?
+            .map_or_else(|| s.row.agency_code.clone(), |a| a.name),
+    )
+}
+
+fn job(
     app: &App,
     s: &Situation,
     principal: &Principal,
-    pdf: &[u8],
-    marks: Option<Marks>,
-) -> Result<Vec<u8>, AppError> {
-    let agency_name = {
-        let mut conn = app.db.reader().await?;
-        lienthong_store::org::agency_by_id(&mut conn, &s.row.agency_version_id)
-            .await?
-            .map_or_else(|| s.row.agency_code.clone(), |a| a.name)
-    };
-    let official = signatures::person(
-        app,
-        &principal.account_id,
-        &principal.full_name,
-        &agency_name,
-    )
-    .await?;
-    let seal = signatures::seal(app, &s.row.agency_code, &agency_name).await?;
-    let (_, place) = crate::dossiers::letterhead(app, &s.row).await?;
-    let at = signatures::Placement {
-        page: marks.map_or(0, |m| m.page),
-        signer: marks.map(|m| m.signer),
-        seal: marks.map(|m| m.seal),
-    };
-    signatures::sign_and_seal(
-        app,
-        pdf,
-        &official,
-        &seal,
-        &format!("Phê duyệt kết quả hồ sơ {}", s.row.code),
-        &place,
-        &at,
-    )
-    .await
-}
-
-fn row(
     id: &str,
     kind: &str,
-    sha256: &str,
-    file_name: &str,
-    app: &App,
-    principal: &Principal,
-) -> DocumentRow {
-    DocumentRow {
+    spec: &Spec,
+) -> Result<DocumentJob, AppError> {
+    let now = app.now_us();
+    Ok(DocumentJob {
         id: id.to_owned(),
+        dossier_id: s.row.id.clone(),
         kind: kind.to_owned(),
-        sha256: sha256.to_owned(),
-        file_name: file_name.to_owned(),
-        created_at: app.now_us(),
+        file_name: format!("{}-{}.pdf", kind.replace('_', "-"), s.row.code),
+        spec: serde_json::to_string(spec).map_err(|e| AppError::Internal(e.to_string()))?,
+        created_at: now,
         created_by: principal.account_id.clone(),
-    }
+        attempts: 0,
+        next_at: now,
+        last_error: None,
+    })
 }

@@ -34,12 +34,27 @@ pub async fn document(
     id_or_kind: &str,
 ) -> Result<(String, Vec<u8>), AppError> {
     let v = dossiers::get(app, caller, code).await?;
-    let doc = v
+    let Some(doc) = v
         .documents
         .iter()
         .rev()
         .find(|d| d.id == id_or_kind || d.kind == id_or_kind)
-        .ok_or_else(|| AppError::NotFound(format!("{code}/{id_or_kind}")))?;
+    else {
+        let waiting = {
+            let mut conn = app.db.reader().await?;
+            lienthong_store::document_jobs::waiting(&mut conn, &v.row.id).await?
+        };
+        if waiting
+            .iter()
+            .any(|(id, kind)| id == id_or_kind || kind == id_or_kind)
+        {
+            return Err(AppError::not_now(
+                "Văn bản đang được ký số và phát hành; hãy thử lại sau ít giây.",
+                "The document is being signed and issued; try again in a few seconds.",
+            ));
+        }
+        return Err(AppError::NotFound(format!("{code}/{id_or_kind}")));
+    };
     Ok((doc.file_name.clone(), app.blobs.read(&doc.sha256).await?))
 }
 

@@ -9,7 +9,7 @@ use lienthong_app::{
     authz::Caller,
     demo, dossiers,
     processing::{
-        ActionRequest, SupplementItem, act,
+        ActionRequest, SupplementItem, act, issuer,
         queue::{QueueScope, queue},
         registers,
     },
@@ -34,8 +34,12 @@ async fn submitted(t: &TestApp) -> (Caller, String) {
     (citizen, d.row.code)
 }
 
+/// Takes an action, then lets the issuer produce the documents it issued, as the server does
+/// right after the action commits; returns the dossier as `who` then sees it.
 async fn step(t: &TestApp, who: &Caller, code: &str, r: ActionRequest) -> dossiers::DossierView {
-    act(&t.app, who, &AuditCtx::cli(), code, r).await.unwrap()
+    act(&t.app, who, &AuditCtx::cli(), code, r).await.unwrap();
+    issuer::issue_all_due(&t.app).await.unwrap();
+    dossiers::get(&t.app, who, code).await.unwrap()
 }
 
 async fn version(t: &TestApp, code: &str) -> i64 {
@@ -320,9 +324,43 @@ async fn results_are_issued_returned_and_rated_once_by_the_applicant_only(t: Tes
     let v = step(&t, &leader, &code, back).await;
     assert_eq!(v.row.state.current_step.as_deref(), Some("specialist"));
     let v = step(&t, &specialist, &code, req(A::Forward, v.row.version)).await;
-    let v = step(&t, &leader, &code, req(A::Approve, v.row.version)).await;
+    // The decision commits at once; the signed result follows it, produced by the issuer.
+    let v = act(
+        &t.app,
+        &leader,
+        &AuditCtx::cli(),
+        &code,
+        req(A::Approve, v.row.version),
+    )
+    .await
+    .unwrap();
     assert_eq!((v.status, v.status.dvcqg_code()), (Status::Resolved, 9));
+    assert!(v.row.state.result_sha256.is_none() && v.documents.is_empty());
+    assert!(matches!(
+        registers::document(&t.app, &citizen, &code, "result").await,
+        Err(AppError::NotNow { .. })
+    ));
+    assert_eq!(issuer::backlog(&t.app).await.unwrap(), (1, 0));
+    // Until then the result cannot be returned online.
+    let mut online = req(A::ReturnResult, v.row.version);
+    online.channel = Some("online".into());
+    assert!(matches!(
+        act(&t.app, &desk, &AuditCtx::cli(), &code, online).await,
+        Err(AppError::Validation(_))
+    ));
+    assert_eq!(issuer::issue_all_due(&t.app).await.unwrap(), 1);
+    assert_eq!(issuer::backlog(&t.app).await.unwrap(), (0, 0));
+    let v = dossiers::get(&t.app, &citizen, &code).await.unwrap();
     assert!(v.row.state.result_sha256.is_some());
+    assert_eq!(
+        v.documents
+            .iter()
+            .map(|d| d.kind.as_str())
+            .collect::<Vec<_>>(),
+        ["result"]
+    );
+    // Issuing does not move the version: the desk's next action is not stale.
+    assert_eq!(v.row.version, version(&t, &code).await);
     let (name, pdf) = registers::document(&t.app, &citizen, &code, "result")
         .await
         .unwrap();
@@ -615,3 +653,55 @@ async fn idle_dossiers_are_flagged_to_the_units_leader_after_the_configured_hour
     assert!(!stale(&t.app, &leader).await.unwrap().is_empty());
 }
 on_both_engines!(idle_dossiers_are_flagged_to_the_units_leader_after_the_configured_hours);
+
+/// A document the issuer cannot produce (here a damaged job) stays in the backlog, marked as
+/// failing, and is tried again only after a wait that doubles; the dossier is untouched.
+async fn a_document_that_cannot_be_produced_waits_and_is_tried_again_later(t: TestApp) {
+    use lienthong_store::document_jobs::{self, DocumentJob};
+    let (citizen, code) = submitted(&t).await;
+    let before = dossiers::get(&t.app, &citizen, &code).await.unwrap();
+    let now = t.app.now_us();
+    let job = DocumentJob {
+        id: "0193f000-0000-7000-8000-000000000001".into(),
+        dossier_id: before.row.id.clone(),
+        kind: "refusal".into(),
+        file_name: "refusal.pdf".into(),
+        spec: "{\"source\":{\"type\":\"layout\",\"notice\":\"\\u0000\"}".into(),
+        created_at: now,
+        created_by: "system".into(),
+        attempts: 0,
+        next_at: now,
+        last_error: None,
+    };
+    let mut tx = t.app.db.write().await.unwrap();
+    document_jobs::enqueue(tx.conn(), &job).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(issuer::issue_due(&t.app).await.unwrap(), 1);
+    assert_eq!(issuer::backlog(&t.app).await.unwrap(), (1, 1));
+    // Not again at once: the first wait is one second, the next two.
+    assert_eq!(issuer::issue_due(&t.app).await.unwrap(), 0);
+    t.clock.advance(SignedDuration::from_millis(1_100));
+    assert_eq!(issuer::issue_due(&t.app).await.unwrap(), 1);
+    t.clock.advance(SignedDuration::from_millis(1_100));
+    assert_eq!(issuer::issue_due(&t.app).await.unwrap(), 0);
+    t.clock.advance(SignedDuration::from_millis(1_000));
+    assert_eq!(issuer::issue_due(&t.app).await.unwrap(), 1);
+    let waiting = {
+        let mut conn = t.app.db.reader().await.unwrap();
+        document_jobs::due(&mut conn, i64::MAX, 10).await.unwrap()
+    };
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].attempts, 3);
+    assert!(waiting[0].last_error.is_some());
+    let after = dossiers::get(&t.app, &citizen, &code).await.unwrap();
+    assert_eq!(
+        (after.row.version, after.documents.len()),
+        (before.row.version, 0)
+    );
+    // Asking for the document says it is on its way.
+    assert!(matches!(
+        registers::document(&t.app, &citizen, &code, "refusal").await,
+        Err(AppError::NotNow { .. })
+    ));
+}
+on_both_engines!(a_document_that_cannot_be_produced_waits_and_is_tried_again_later);

@@ -60,6 +60,10 @@ async fn take(t: &TestApp, citizen: &Caller, code: &str, action: A) {
     act(&t.app, &who, &AuditCtx::cli(), code, r)
         .await
         .unwrap_or_else(|e| panic!("{action:?} on {code}: {e:?}"));
+    // The documents the action issued, as the server's issuer produces them after it.
+    lienthong_app::processing::issuer::issue_all_due(&t.app)
+        .await
+        .unwrap();
 }
 
 /// Real dossiers whose lives cross the end of November 2026 in every way the report counts.

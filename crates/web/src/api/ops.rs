@@ -45,6 +45,11 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     (status = 200, content_type = "text/plain", body = String)
 ))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Documents actions issued that are not signed and attached yet, and those failing.
+    if let Ok((waiting, failing)) = lienthong_app::processing::issuer::backlog(&state.app).await {
+        metrics::gauge!("lienthong_documents_waiting").set(waiting as f64);
+        metrics::gauge!("lienthong_documents_failing").set(failing as f64);
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -40,13 +40,14 @@ pub(crate) fn file(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// The result document once issued.
+/// The result document once issued (signed by the issuer moments after the approval).
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/result.pdf", tag = "dossiers", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code")),
     responses(
         (status = 200, content_type = "application/pdf", body = Vec<u8>),
         (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Approved; the result is being signed and issued", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn result(
     State(state): State<AppState>,
@@ -66,6 +67,7 @@ pub async fn result(
         (status = 200, content_type = "application/pdf", body = Vec<u8>),
         (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document is being signed and issued", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn document(
     State(state): State<AppState>,

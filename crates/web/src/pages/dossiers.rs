@@ -56,6 +56,26 @@ struct DossierPage {
     can_withdraw: bool,
     rating: Option<i64>,
     documents: Vec<(String, String)>,
+    /// Names of the documents still being signed and issued.
+    waiting: Vec<String>,
+}
+
+/// What the applicant calls a document of kind `kind`.
+fn doc_label(kind: &str, lang: Lang) -> &'static str {
+    match kind {
+        "supplement_request" => lang.pick(
+            "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            "Request to supplement",
+        ),
+        "refusal" => lang.pick("Phiếu từ chối tiếp nhận", "Refusal"),
+        "apology" => lang.pick(
+            "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+            "Apology and new date",
+        ),
+        "rejection" => lang.pick("Thông báo không giải quyết", "Rejection"),
+        "result" => lang.pick("Kết quả giải quyết", "Result"),
+        _ => lang.pick("Văn bản", "Document"),
+    }
 }
 
 /// Query of the dossier page.
@@ -104,6 +124,7 @@ pub async fn page(
                     .await
                     .map(|p| p.procedure)
                     .ok();
+            let waiting = super::waiting_documents(state, &v.row.id, |k| doc_label(k, lang)).await;
             let answers: serde_json::Value =
                 serde_json::from_str(&v.row.answers).unwrap_or_default();
             let supplement = v
@@ -175,26 +196,13 @@ pub async fn page(
                     .documents
                     .iter()
                     .map(|d| {
-                        let name = match d.kind.as_str() {
-                            "supplement_request" => lang.pick(
-                                "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-                                "Request to supplement",
-                            ),
-                            "refusal" => lang.pick("Phiếu từ chối tiếp nhận", "Refusal"),
-                            "apology" => lang.pick(
-                                "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
-                                "Apology and new date",
-                            ),
-                            "rejection" => lang.pick("Thông báo không giải quyết", "Rejection"),
-                            "result" => lang.pick("Kết quả giải quyết", "Result"),
-                            _ => lang.pick("Văn bản", "Document"),
-                        };
                         (
                             format!("/api/v1/dossiers/{}/documents/{}", v.row.code, d.id),
-                            name.to_owned(),
+                            doc_label(&d.kind, lang).to_owned(),
                         )
                     })
                     .collect(),
+                waiting,
             };
             render(status_code, &page)
         }

@@ -320,3 +320,18 @@ async fn session_script() -> Response {
 pub fn today(state: &AppState) -> jiff::civil::Date {
     state.app.clock.today()
 }
+
+/// Names of the documents of dossier `dossier_id` still being signed and issued (none when
+/// the backlog cannot be read: the page still shows what exists).
+pub(crate) async fn waiting_documents(
+    state: &AppState,
+    dossier_id: &str,
+    label: impl Fn(&str) -> &'static str,
+) -> Vec<String> {
+    lienthong_app::processing::issuer::waiting_kinds(&state.app, dossier_id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|k| label(k).to_owned())
+        .collect()
+}

@@ -65,6 +65,8 @@ struct DossierPage {
     targets: Vec<(String, String)>,
     agencies: Vec<(String, String)>,
     documents: Vec<(String, String, Option<SignatureSummary>)>,
+    /// Names of the documents still being signed and issued.
+    waiting: Vec<String>,
     open_items: Vec<(String, String)>,
     legs: Vec<(String, String, String, String, String)>,
     history: Vec<(String, String, String, Option<String>)>,
@@ -99,6 +101,7 @@ async fn page(
     };
     match loaded {
         Ok((v, procedure, agencies, steps)) => {
+            let waiting = super::waiting_documents(state, &v.row.id, |k| doc_label(k, lang)).await;
             // The signatures of each issued result: verdict, signers, link to the details.
             let mut signed = std::collections::HashMap::new();
             for d in v.documents.iter().filter(|d| d.kind == "result") {
@@ -202,6 +205,7 @@ async fn page(
                         )
                     })
                     .collect(),
+                waiting,
                 open_items,
                 legs: v
                     .legs

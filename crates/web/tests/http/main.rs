@@ -77,6 +77,13 @@ impl Reply {
 }
 
 impl TestWeb {
+    /// Produces the documents actions issued, as the server's issuer does after each action.
+    async fn issue_documents(&self) {
+        lienthong_app::processing::issuer::issue_all_due(&self.app)
+            .await
+            .unwrap();
+    }
+
     async fn send(&self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();

@@ -179,6 +179,7 @@ async fn fixture(w: &TestWeb) -> Fixture {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
     }
+    w.issue_documents().await;
     let view = w
         .get(
             &format!("/api/v1/dossiers/{decided}"),

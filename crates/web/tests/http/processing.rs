@@ -142,6 +142,16 @@ async fn the_one_stop_journey_over_http_and_pages() {
         (Some(5), Some(1))
     );
     assert_eq!(v["supplement_items"][0]["target"], "purpose");
+    // The notice follows the decision: the issuer lays it out and seals it once it committed.
+    assert_eq!(v["documents"].as_array().map(Vec::len), Some(0), "{v}");
+    w.issue_documents().await;
+    let v = w
+        .get(
+            &format!("/api/v1/dossiers/{code}"),
+            &[("authorization", &specialist)],
+        )
+        .await
+        .json();
     assert_eq!(v["documents"][0]["kind"], "supplement_request");
     // The applicant answers from the dossier page, without JavaScript.
     let cookie = session(&w, "citizen1").await;
@@ -233,6 +243,26 @@ async fn the_one_stop_journey_over_http_and_pages() {
         .post(&path, &ct, body, &[("authorization", &leader)])
         .await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    // Until the issuer has signed it, the result is announced as on its way, not as missing.
+    let early = w
+        .get(
+            &format!("/api/v1/dossiers/{code}/result.pdf"),
+            &[("authorization", &citizen)],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(early.body.contains("đang được ký số"), "{}", early.body);
+    let pending = w
+        .get(&format!("/dossiers/{code}"), &[("cookie", &cookie)])
+        .await;
+    assert!(
+        pending
+            .body
+            .contains("Kết quả giải quyết: đang ký số và phát hành"),
+        "{}",
+        pending.body
+    );
+    w.issue_documents().await;
     let got = w
         .get(
             &format!("/api/v1/dossiers/{code}/result.pdf"),
