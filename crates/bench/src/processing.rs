@@ -92,8 +92,11 @@ pub(crate) async fn transitions(opts: &Options) -> Result<Report, BenchError> {
         "Bearer {}",
         token(&t.addr, "specialist@000.00.04.H13").await?
     );
-    let per_conn = 45usize;
     let conns = opts.concurrency.clamp(1, 64);
+    // Enough dossiers that the connections do not run out before the time is up at 6,000
+    // transitions per second (four per dossier).
+    let wanted = (opts.duration.as_secs_f64() + 1.0) * 6_000.0 / 4.0;
+    let per_conn = ((wanted / conns as f64).ceil() as usize).clamp(45, 1_000);
     let codes = seed_dossiers(&t.addr, &citizen, per_conn * conns).await?;
     let mut seqs: Vec<Vec<Vec<u8>>> = vec![Vec::new(); conns];
     for (i, code) in codes.iter().enumerate() {
@@ -124,6 +127,42 @@ pub(crate) async fn transitions(opts: &Options) -> Result<Report, BenchError> {
     measured_sequences(opts, "transitions", t, seqs, extra, Some(&steps)).await
 }
 
+/// Longest wait for the issuer to catch up after a run.
+const DRAIN_LIMIT: Duration = Duration::from_secs(180);
+
+/// A gauge of the server's `/metrics`, if it shows it.
+async fn gauge(addr: &str, name: &str) -> Option<f64> {
+    let mut c = Conn::open(addr).await.ok()?;
+    let (status, body) = c.fetch(&get(addr, "/metrics")).await.ok()?;
+    if status != 200 {
+        return None;
+    }
+    String::from_utf8_lossy(&body).lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        (k == name).then(|| v.trim().parse().ok())?
+    })
+}
+
+/// Waits (bounded) until the server has produced every document the run's actions issued;
+/// returns the documents waiting when the run ended, the seconds the issuer then needed, and
+/// the documents that failed.
+pub(crate) async fn drain_documents(addr: &str) -> serde_json::Value {
+    let started = Instant::now();
+    let at_end = gauge(addr, "lienthong_documents_waiting").await;
+    loop {
+        let waiting = gauge(addr, "lienthong_documents_waiting").await;
+        if waiting.is_none_or(|w| w <= 0.0) || started.elapsed() >= DRAIN_LIMIT {
+            return serde_json::json!({
+                "waiting_at_end": at_end,
+                "drain_s": started.elapsed().as_secs_f64(),
+                "waiting_after_drain": waiting,
+                "failing": gauge(addr, "lienthong_documents_failing").await,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Measures the `/healthz` ceiling, then each connection's own sequence of requests; stops the
 /// server the harness started. With `steps`, the sequences repeat those steps in order, and
 /// `extra.by_step` gives each step's count and latencies.
@@ -152,6 +191,8 @@ pub(crate) async fn measured_sequences(
     if let Some(steps) = steps.filter(|s| !s.is_empty()) {
         extra.insert("by_step".into(), by_step(&tagged, steps, secs).into());
     }
+    // Signed documents follow the actions that issue them: how far behind the issuer was.
+    extra.insert("documents".into(), drain_documents(&t.addr).await);
     let mut samples: Vec<Duration> = tagged.into_iter().map(|(_, d)| d).collect();
     samples.sort_unstable();
     let mut r = report(name, &t.engine, conns, &samples, errors, secs);
