@@ -52,6 +52,8 @@ pub struct App {
     pub caches: Arc<crate::caches::Caches>,
     /// Signing keys, certificates and trust settings.
     pub pki: Arc<crate::signatures::Pki>,
+    /// Low-priority threads for CPU work no one waits for.
+    pub background: Arc<crate::background::Background>,
 }
 
 /// Limits on uploaded files.
@@ -93,6 +95,7 @@ impl App {
             uploads: UploadLimits::default(),
             workflows: Arc::default(),
             caches: Arc::default(),
+            background: Arc::default(),
         }
     }
 

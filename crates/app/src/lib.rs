@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod background;
 pub mod backup;
 pub mod blobs;
 pub mod caches;

@@ -18,7 +18,10 @@ use lienthong_store::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{App, AppError, audit, signatures};
+use crate::{
+    App, AppError, audit,
+    signatures::{self, Priority},
+};
 
 /// Jobs taken per round.
 const BATCH: i64 = 64;
@@ -65,7 +68,8 @@ pub async fn issue_due(app: &App) -> Result<usize, AppError> {
         document_jobs::due(&mut conn, app.now_us(), BATCH).await?
     };
     let taken = jobs.len();
-    let width = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // Two jobs per core: one's file and database writes overlap another's layout and signing.
+    let width = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut jobs = jobs.into_iter();
     loop {
         let mut running = tokio::task::JoinSet::new();
@@ -225,21 +229,22 @@ async fn produce(app: &App, spec: &Spec) -> Result<Vec<u8>, AppError> {
                     .to_string();
             }
             let reason = format!("{} — {}", notice.title, spec.code);
-            // Laying out, subsetting the fonts and compressing take milliseconds of CPU: off
-            // the async workers.
-            let (bytes, marks) = tokio::task::spawn_blocking(move || notice_pdf_marked(&notice))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
+            // Laying out, subsetting the fonts and compressing take milliseconds of CPU no one
+            // waits for: on the low-priority threads.
+            let (bytes, marks) = app
+                .background
+                .run(move || notice_pdf_marked(&notice))
+                .await?
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             match marks {
                 Some(m) => sign_result(app, spec, &bytes, Some(m)).await,
                 None => {
-                    signatures::seal_document(
+                    signatures::seal_document_at(
                         app,
                         &bytes,
-                        &spec.agency_code,
-                        &spec.agency_name,
+                        (&spec.agency_code, &spec.agency_name),
                         &reason,
+                        Priority::Background,
                     )
                     .await
                 }
@@ -267,14 +272,14 @@ async fn sign_result(
         signer: marks.map(|m| m.signer),
         seal: marks.map(|m| m.seal),
     };
-    signatures::sign_and_seal(
+    signatures::sign_and_seal_at(
         app,
         pdf,
-        &official,
-        &seal,
+        (&official, &seal),
         &format!("Phê duyệt kết quả hồ sơ {}", spec.code),
         &spec.place,
         &at,
+        Priority::Background,
     )
     .await
 }

@@ -337,6 +337,15 @@ struct Pass {
     rect: Option<[f64; 4]>,
 }
 
+/// Whose CPU time a signature takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Someone waits for it (a request): the blocking pool.
+    Interactive,
+    /// No one waits (documents issued after an action): the low-priority threads.
+    Background,
+}
+
 /// Adds `passes` to `pdf` in order, each its own incremental update, off the async runtime,
 /// timestamped when an authority is configured.
 async fn sign_in_order(
@@ -345,11 +354,12 @@ async fn sign_in_order(
     passes: Vec<Pass>,
     location: &str,
     page: usize,
+    priority: Priority,
 ) -> Result<Vec<u8>, AppError> {
     let now = system_time(app.now_us());
     let stamping = Stamping::configured(app).await?;
     let (mut pdf, location) = (pdf.to_vec(), location.to_owned());
-    tokio::task::spawn_blocking(move || {
+    let work = move || {
         let stamp = |sig: &[u8]| stamping.stamp(sig, now);
         let ts: Option<lienthong_sign::cms_build::Timestamper<'_>> =
             (!matches!(stamping, Stamping::None)).then_some(&stamp);
@@ -370,10 +380,14 @@ async fn sign_in_order(
             )?;
         }
         Ok(pdf)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(sign_err)
+    };
+    let signed: Result<Vec<u8>, lienthong_sign::SignError> = match priority {
+        Priority::Interactive => tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        Priority::Background => app.background.run(work).await?,
+    };
+    signed.map_err(sign_err)
 }
 
 /// Signs `pdf` by the official, then seals it by the agency (two incremental updates), each
@@ -387,6 +401,28 @@ pub async fn sign_and_seal(
     location: &str,
     at: &Placement,
 ) -> Result<Vec<u8>, AppError> {
+    sign_and_seal_at(
+        app,
+        pdf,
+        (official, agency),
+        reason,
+        location,
+        at,
+        Priority::Interactive,
+    )
+    .await
+}
+
+/// [`sign_and_seal`] with the CPU time taken at `priority`.
+pub(crate) async fn sign_and_seal_at(
+    app: &App,
+    pdf: &[u8],
+    (official, agency): (&Signer, &Signer),
+    reason: &str,
+    location: &str,
+    at: &Placement,
+    priority: Priority,
+) -> Result<Vec<u8>, AppError> {
     let passes = vec![
         Pass {
             signer: official.clone(),
@@ -399,7 +435,7 @@ pub async fn sign_and_seal(
             rect: at.seal,
         },
     ];
-    sign_in_order(app, pdf, passes, location, at.page).await
+    sign_in_order(app, pdf, passes, location, at.page, priority).await
 }
 
 /// Seals a document the agency issues (receipt, notice) with an invisible signature of the
@@ -411,12 +447,30 @@ pub async fn seal_document(
     agency_name: &str,
     reason: &str,
 ) -> Result<Vec<u8>, AppError> {
+    seal_document_at(
+        app,
+        pdf,
+        (agency_code, agency_name),
+        reason,
+        Priority::Interactive,
+    )
+    .await
+}
+
+/// [`seal_document`] with the CPU time taken at `priority`.
+pub(crate) async fn seal_document_at(
+    app: &App,
+    pdf: &[u8],
+    (agency_code, agency_name): (&str, &str),
+    reason: &str,
+    priority: Priority,
+) -> Result<Vec<u8>, AppError> {
     let pass = Pass {
         signer: seal(app, agency_code, agency_name).await?,
         reason: reason.to_owned(),
         rect: None,
     };
-    sign_in_order(app, pdf, vec![pass], "", 0).await
+    sign_in_order(app, pdf, vec![pass], "", 0, priority).await
 }
 
 /// Roots the platform trusts (its own, the government root, configured ones), the issuing
