@@ -439,6 +439,7 @@ pub async fn ensure_demo(app: &App) -> Result<DemoReport, AppError> {
     created += 1;
     settings::set(&mut *conn, SETTING, PROVINCE_AGENCY).await?;
     tx.commit().await?;
+    app.caches.drop_lineages();
     let agencies = current.len();
     let procedures = ensure_demo_catalog(app, &ctx).await?;
     Ok(DemoReport {

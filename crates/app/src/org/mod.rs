@@ -68,8 +68,25 @@ pub async fn agencies(
 
 /// The lineage (agency and ancestors) of the agency `code` as it is today.
 pub async fn agency_scope(app: &App, code: &str) -> Result<AgencyScope, AppError> {
-    let mut conn = app.db.reader().await?;
     let today = app.clock.today();
+    let now = app.now_us();
+    if let Some(lineage) = app.caches.lineage(code, today, now) {
+        return Ok(AgencyScope {
+            lineage: (*lineage).clone(),
+        });
+    }
+    let scope = read_agency_scope(app, code, today).await?;
+    app.caches
+        .keep_lineage(code, today, now, std::sync::Arc::new(scope.lineage.clone()));
+    Ok(scope)
+}
+
+async fn read_agency_scope(
+    app: &App,
+    code: &str,
+    today: jiff::civil::Date,
+) -> Result<AgencyScope, AppError> {
+    let mut conn = app.db.reader().await?;
     let mut lineage = vec![code.to_owned()];
     let mut current = store::agency_at(&mut conn, code, today)
         .await?
@@ -214,6 +231,7 @@ pub async fn create_agency(
     let mut tx = app.db.write().await?;
     let agency = insert_agency(tx.conn(), app, ctx, a).await?;
     tx.commit().await?;
+    app.caches.drop_lineages();
     Ok(agency)
 }
 
@@ -290,6 +308,7 @@ pub async fn reorganise_agency(
     )
     .await?;
     tx.commit().await?;
+    app.caches.drop_lineages();
     Ok(successor)
 }
 
