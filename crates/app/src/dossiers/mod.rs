@@ -498,7 +498,14 @@ async fn create(
     Ok((with_actions(app, caller, view).await?, true))
 }
 
-async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), AppError> {
+/// Whether `caller` may read the dossier `row`; `legs` are its legs when already read. Call
+/// it without holding a read lease: it may take its own.
+async fn can_read(
+    app: &App,
+    caller: &Caller,
+    row: &DossierRow,
+    legs: Option<&[lienthong_store::processing::Leg]>,
+) -> Result<(), AppError> {
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
     if row.applicant_account_id.as_deref() == Some(principal.account_id.as_str()) {
         return Ok(());
@@ -511,10 +518,13 @@ async fn can_read(app: &App, caller: &Caller, row: &DossierRow) -> Result<(), Ap
     // that held it (a transfer) may read it.
     let mut agencies = vec![row.agency_code.clone()];
     agencies.extend(row.state.handling_agency_code.clone());
-    {
-        let mut conn = app.db.reader().await?;
-        for leg in lienthong_store::processing::legs(&mut conn, &row.id).await? {
-            agencies.push(leg.agency_code);
+    match legs {
+        Some(legs) => agencies.extend(legs.iter().map(|l| l.agency_code.clone())),
+        None => {
+            let mut conn = app.db.reader().await?;
+            for leg in lienthong_store::processing::legs(&mut conn, &row.id).await? {
+                agencies.push(leg.agency_code);
+            }
         }
     }
     agencies.sort_unstable();
@@ -540,24 +550,20 @@ async fn load<'c>(
 }
 
 async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView, AppError> {
-    let mut conn = app.db.reader().await?;
-    view_on(app, caller, row, &mut conn).await
+    let view = {
+        let mut conn = app.db.reader().await?;
+        stored_on(row, &mut conn).await?
+    };
+    complete(app, caller, view).await
 }
 
-/// [`view`] reading on a connection already held (and its snapshot).
-async fn view_on(
-    app: &App,
-    caller: &Caller,
-    row: DossierRow,
-    conn: &mut Reader,
-) -> Result<DossierView, AppError> {
+/// What the view reads from the database, on a lease already held (and its snapshot). It
+/// takes no other connection: a request that held one lease while waiting for another could
+/// wait forever once every connection of the pool is held that way.
+async fn stored_on(row: DossierRow, conn: &mut Reader) -> Result<DossierView, AppError> {
     let status = Status::parse(&row.status)
         .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
-    let procedure_name = catalog::shared_version(app, &row.procedure_version_id)
-        .await?
-        .procedure
-        .name
-        .clone();
+    let procedure_name = String::new();
     let agency_name = store_org::agency_by_id(&mut *conn, &row.agency_version_id)
         .await?
         .map_or_else(|| row.agency_code.clone(), |a| a.name);
@@ -579,6 +585,21 @@ async fn view_on(
         documents,
         legs,
     };
+    Ok(view)
+}
+
+/// Completes a view read by [`stored_on`], after its lease is returned: the procedure's name
+/// (cached), the actions the caller may take and the step's name.
+async fn complete(
+    app: &App,
+    caller: &Caller,
+    mut view: DossierView,
+) -> Result<DossierView, AppError> {
+    view.procedure_name = catalog::shared_version(app, &view.row.procedure_version_id)
+        .await?
+        .procedure
+        .name
+        .clone();
     with_actions(app, caller, view).await
 }
 
@@ -596,9 +617,16 @@ async fn with_actions(
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).
 pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
-    let mut conn = app.db.reader().await?;
-    let row = readable_on(app, caller, code, &mut conn).await?;
-    view_on(app, caller, row, &mut conn).await
+    caller.principal().ok_or(AppError::Unauthenticated)?;
+    // One lease for everything stored (one snapshot); the rights check and the rest after it
+    // is returned. Nothing read is shown before the check passes.
+    let view = {
+        let mut conn = app.db.reader().await?;
+        let row = load(&mut conn, code).await?;
+        stored_on(row, &mut conn).await?
+    };
+    can_read(app, caller, &view.row, Some(&view.legs)).await?;
+    complete(app, caller, view).await
 }
 
 /// The stored dossier if the caller may read it (without building the view).
@@ -607,20 +635,12 @@ pub(crate) async fn readable_row(
     caller: &Caller,
     code: &str,
 ) -> Result<DossierRow, AppError> {
-    let mut conn = app.db.reader().await?;
-    readable_on(app, caller, code, &mut conn).await
-}
-
-/// [`readable_row`] on a connection already held.
-async fn readable_on(
-    app: &App,
-    caller: &Caller,
-    code: &str,
-    conn: &mut Reader,
-) -> Result<DossierRow, AppError> {
     caller.principal().ok_or(AppError::Unauthenticated)?;
-    let row = load(conn, code).await?;
-    can_read(app, caller, &row).await?;
+    let row = {
+        let mut conn = app.db.reader().await?;
+        load(&mut conn, code).await?
+    };
+    can_read(app, caller, &row, None).await?;
     Ok(row)
 }
 
@@ -657,8 +677,9 @@ pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking,
                     .is_some_and(|p| p.ends_with(&digits))
         })
         .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
-    let v = view_on(app, &Caller::Anonymous, row, &mut conn).await?;
+    let stored = stored_on(row, &mut conn).await?;
     drop(conn);
+    let v = complete(app, &Caller::Anonymous, stored).await?;
     Ok(Tracking {
         code: v.row.code.clone(),
         procedure_name: v.procedure_name,
