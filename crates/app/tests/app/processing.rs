@@ -705,3 +705,33 @@ async fn a_document_that_cannot_be_produced_waits_and_is_tried_again_later(t: Te
     ));
 }
 on_both_engines!(a_document_that_cannot_be_produced_waits_and_is_tried_again_later);
+
+/// More simultaneous reads than the database pool has connections, on a cold cache of agency
+/// lineages: no read holds a connection while it waits for another, so all of them answer.
+async fn many_simultaneous_views_on_a_cold_cache_all_answer(t: TestApp) {
+    let (citizen, code) = submitted(&t).await;
+    let desk = login(&t, &format!("reception@{SOTP}")).await;
+    t.app.caches.drop_lineages();
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let app = t.app.clone();
+        let who = if i % 2 == 0 {
+            desk.clone()
+        } else {
+            citizen.clone()
+        };
+        let code = code.clone();
+        tasks.push(tokio::spawn(async move {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                dossiers::get(&app, &who, &code),
+            )
+            .await
+        }));
+    }
+    for task in tasks {
+        let answer = task.await.unwrap();
+        assert!(matches!(answer, Ok(Ok(_))), "{answer:?}");
+    }
+}
+on_both_engines!(many_simultaneous_views_on_a_cold_cache_all_answer);
