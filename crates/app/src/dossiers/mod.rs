@@ -2,9 +2,11 @@
 //! applicant's list.
 
 mod receipt;
+mod tracking;
 
 pub(crate) use receipt::letterhead;
 pub use receipt::receipt;
+pub use tracking::{Tracking, track};
 
 use lienthong_domain::{
     dossier::{Channel, Status, dossier_code, dossier_sequence_key, extension},
@@ -560,7 +562,7 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
 /// What the view reads from the database, on a lease already held (and its snapshot). It
 /// takes no other connection: a request that held one lease while waiting for another could
 /// wait forever once every connection of the pool is held that way.
-async fn stored_on(row: DossierRow, conn: &mut Reader) -> Result<DossierView, AppError> {
+pub(super) async fn stored_on(row: DossierRow, conn: &mut Reader) -> Result<DossierView, AppError> {
     let status = Status::parse(&row.status)
         .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
     let procedure_name = String::new();
@@ -590,7 +592,7 @@ async fn stored_on(row: DossierRow, conn: &mut Reader) -> Result<DossierView, Ap
 
 /// Completes a view read by [`stored_on`], after its lease is returned: the procedure's name
 /// (cached), the actions the caller may take and the step's name.
-async fn complete(
+pub(super) async fn complete(
     app: &App,
     caller: &Caller,
     mut view: DossierView,
@@ -642,57 +644,6 @@ pub(crate) async fn readable_row(
     };
     can_read(app, caller, &row, None).await?;
     Ok(row)
-}
-
-/// What anyone holding the code and the phone's last four digits may see.
-#[derive(Debug, Clone)]
-pub struct Tracking {
-    /// Dossier code.
-    pub code: String,
-    /// Procedure name.
-    pub procedure_name: String,
-    /// Agency name at receipt.
-    pub agency_name: String,
-    /// Status.
-    pub status: Status,
-    /// Received (µs).
-    pub received_at: i64,
-    /// Due date, once fixed.
-    pub due_date: Option<String>,
-    /// (instant µs, status, note) of every change; no names of people.
-    pub timeline: Vec<(i64, Status, Option<String>)>,
-}
-
-/// Public tracking: the code and the last four digits of the phone given in the dossier must
-/// both match, so that codes cannot be enumerated. Any mismatch is "not found".
-pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking, AppError> {
-    let digits: String = phone_last4.chars().filter(char::is_ascii_digit).collect();
-    let mut conn = app.db.reader().await?;
-    let row = store::by_code(&mut conn, code.trim())
-        .await?
-        .filter(|r| {
-            digits.len() == 4
-                && r.applicant_phone
-                    .as_deref()
-                    .is_some_and(|p| p.ends_with(&digits))
-        })
-        .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
-    let stored = stored_on(row, &mut conn).await?;
-    drop(conn);
-    let v = complete(app, &Caller::Anonymous, stored).await?;
-    Ok(Tracking {
-        code: v.row.code.clone(),
-        procedure_name: v.procedure_name,
-        agency_name: v.agency_name,
-        status: v.status,
-        received_at: v.row.received_at,
-        due_date: v.row.due_date.clone(),
-        timeline: v
-            .history
-            .iter()
-            .filter_map(|h| Status::parse(&h.status).map(|s| (h.at, s, h.note.clone())))
-            .collect(),
-    })
 }
 
 /// The caller's own dossiers, newest first.

@@ -213,6 +213,7 @@ fn delivered(maildir: &std::path::Path) -> Vec<String> {
 mod applications;
 mod backups;
 mod identity;
+mod issuance;
 mod notifications;
 mod organisation;
 mod procedures;
