@@ -228,13 +228,14 @@ impl Db {
         })
     }
 
-    /// Under group commit: (batches committed, writers they committed) since start.
-    pub fn group_commits(&self) -> Option<(u64, u64)> {
-        self.group.as_ref().map(|g| {
-            (
-                g.batches.load(std::sync::atomic::Ordering::Relaxed),
-                g.committed.load(std::sync::atomic::Ordering::Relaxed),
-            )
+    /// Under group commit: what the single writer did since start.
+    pub fn group_commits(&self) -> Option<GroupCommits> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.group.as_ref().map(|g| GroupCommits {
+            batches: g.batches.load(Relaxed),
+            writers: g.committed.load(Relaxed),
+            held_seconds: g.held_us.load(Relaxed) as f64 / 1e6,
+            commit_seconds: g.commit_us.load(Relaxed) as f64 / 1e6,
         })
     }
 
@@ -242,6 +243,19 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// What the single SQLite writer did since start (group commit only).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupCommits {
+    /// Batches committed (one fsync each).
+    pub batches: u64,
+    /// Writers whose work those batches committed.
+    pub writers: u64,
+    /// Seconds the writer was held by one writer or another.
+    pub held_seconds: f64,
+    /// Seconds of that spent committing batches (writing the log, waiting for the disk).
+    pub commit_seconds: f64,
 }
 
 /// The write transaction of one use case. Dropping it without [`WriteTx::commit`] rolls back

@@ -21,6 +21,9 @@ use crate::Result;
 
 /// Idle connections kept for reuse; more may be open while many threads read at once.
 const KEEP_IDLE: usize = 8;
+/// How long the writer waits for the write lock (held by a pool connection, during
+/// migrations or without group commit).
+pub(crate) const WRITER_WAITS: Duration = Duration::from_secs(10);
 /// Statements kept prepared on each connection.
 const PREPARED: usize = 64;
 
@@ -66,7 +69,7 @@ impl Plain {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(WRITER_WAITS)?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;

@@ -47,6 +47,11 @@ pub(crate) struct Writer {
     pub(crate) batches: AtomicU64,
     /// Writers whose work those batches committed.
     pub(crate) committed: AtomicU64,
+    /// Microseconds the writer was held by a member (statements, savepoints, and the commit
+    /// of the batch when that member ends it).
+    pub(crate) held_us: AtomicU64,
+    /// Microseconds spent in `COMMIT` (writing the log and waiting for the disk).
+    pub(crate) commit_us: AtomicU64,
 }
 
 impl std::fmt::Debug for Writer {
@@ -62,6 +67,8 @@ impl std::fmt::Debug for Writer {
 pub(crate) struct Member {
     writer: Arc<Writer>,
     guard: Option<OwnedMutexGuard<Batch>>,
+    /// When the member got the writer.
+    since: std::time::Instant,
 }
 
 /// Runs `sql`, one statement without rows, on the connection (prepared once).
@@ -101,6 +108,8 @@ impl Writer {
             waiting: AtomicUsize::new(0),
             batches: AtomicU64::new(0),
             committed: AtomicU64::new(0),
+            held_us: AtomicU64::new(0),
+            commit_us: AtomicU64::new(0),
         })
     }
 
@@ -108,9 +117,10 @@ impl Writer {
     pub(crate) async fn join(self: &Arc<Self>) -> Result<Member> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.state.clone().lock_owned().await;
+        let since = std::time::Instant::now();
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         if !guard.open {
-            exec_blocking(&mut guard, &self.path, "BEGIN IMMEDIATE").await?;
+            begin(&mut guard, &self.path).await?;
             guard.open = true;
             guard.members = 0;
             guard.done = Some(watch::channel(None).0);
@@ -121,12 +131,13 @@ impl Writer {
         };
         if let Err(e) = started {
             let kept = guard.members > 0;
-            close(self, &mut guard, kept).await;
+            close(self.clone(), guard, kept).await;
             return Err(e);
         }
         Ok(Member {
             writer: self.clone(),
             guard: Some(guard),
+            since,
         })
     }
 }
@@ -135,31 +146,73 @@ fn lost() -> StoreError {
     StoreError::Corrupt("the writer's connection is not there".into())
 }
 
-/// Ends the batch: commits (or rolls back), counts it, and tells every member.
-async fn close(writer: &Writer, batch: &mut Batch, commit: bool) -> Outcome {
-    let result = if commit {
-        match exec_blocking(batch, &writer.path, "COMMIT").await {
+/// Ends the batch: commits (or rolls back), counts it, tells every member and lets the next
+/// writer in. The commit, which waits for the disk, runs on a blocking thread that also ends
+/// the batch and lets the writer go as soon as the disk answered, without waiting for this
+/// task to be run again.
+async fn close(writer: Arc<Writer>, mut guard: OwnedMutexGuard<Batch>, commit: bool) -> Outcome {
+    if !commit {
+        rollback(&mut guard);
+        return end(&mut guard, Err("the batch was rolled back".to_owned()));
+    }
+    if guard.conn.is_none() {
+        match Plain::writer(&writer.path) {
+            Ok(conn) => guard.conn = Some(conn),
+            Err(e) => return end(&mut guard, Err(e.to_string())),
+        }
+    }
+    let committing = tokio::task::spawn_blocking(move || {
+        let mut guard = guard;
+        let started = std::time::Instant::now();
+        let committed = match guard.conn.as_mut() {
+            Some(conn) => exec(conn, "COMMIT"),
+            None => Err(lost()),
+        };
+        let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        writer.commit_us.fetch_add(us, Ordering::Relaxed);
+        let result = match committed {
             Ok(()) => {
-                let members = u64::try_from(batch.members).unwrap_or(0);
+                let members = u64::try_from(guard.members).unwrap_or(0);
                 writer.batches.fetch_add(1, Ordering::Relaxed);
                 writer.committed.fetch_add(members, Ordering::Relaxed);
                 Ok(())
             }
             Err(e) => {
-                rollback(batch);
+                rollback(&mut guard);
                 Err(e.to_string())
             }
-        }
-    } else {
-        rollback(batch);
-        Err("the batch was rolled back".to_owned())
-    };
+        };
+        end(&mut guard, result)
+    });
+    committing
+        .await
+        .unwrap_or_else(|e| Some(Err(format!("the writer's thread was lost: {e}"))))
+}
+
+/// Marks the batch ended with `result` and tells its members.
+fn end(batch: &mut Batch, result: std::result::Result<(), String>) -> Outcome {
     batch.open = false;
     if let Some(done) = batch.done.take() {
         let _ = done.send(Some(result.clone()));
     }
     batch.members = 0;
     Some(result)
+}
+
+/// Starts the batch's transaction: here when the write lock is free (the usual case, this
+/// being the only writer), else on a blocking thread that waits for it.
+async fn begin(batch: &mut Batch, path: &std::path::Path) -> Result<()> {
+    if let Some(conn) = batch.conn.as_mut() {
+        conn.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let now = exec(conn, "BEGIN IMMEDIATE");
+        conn.conn.busy_timeout(crate::direct::WRITER_WAITS)?;
+        match now {
+            Err(StoreError::Direct(rusqlite::Error::SqliteFailure(f, _)))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy => {}
+            other => return other,
+        }
+    }
+    exec_blocking(batch, path, "BEGIN IMMEDIATE").await
 }
 
 /// Rolls the whole batch back (nothing to write, so no need for a blocking thread).
@@ -180,6 +233,12 @@ fn undo_member(batch: &mut Batch) {
 }
 
 impl Member {
+    /// Adds the time since the member got the writer to the writer's busy time.
+    fn count_held(&self) {
+        let us = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.writer.held_us.fetch_add(us, Ordering::Relaxed);
+    }
+
     /// The connection, inside the writer's savepoint.
     pub(crate) fn conn(&mut self) -> Option<&mut Plain> {
         self.guard.as_mut()?.conn.as_mut()
@@ -198,7 +257,7 @@ impl Member {
         };
         if let Err(e) = released {
             undo_member(&mut guard);
-            hand_over(&self.writer, guard).await;
+            hand_over(self.writer.clone(), guard).await;
             return Err(e);
         }
         guard.members += 1;
@@ -207,11 +266,13 @@ impl Member {
             None => return Err(StoreError::Corrupt("no open batch".into())),
         };
         if self.writer.waiting.load(Ordering::SeqCst) == 0 || guard.members >= MAX_BATCH {
-            let outcome = close(&self.writer, &mut guard, true).await;
+            self.count_held();
+            let outcome = close(self.writer.clone(), guard, true).await;
             return outcome_to_result(outcome);
         }
         // Others are waiting: the batch stays open for them; the last one commits.
         drop(guard);
+        self.count_held();
         loop {
             if let Some(outcome) = done.borrow().clone() {
                 return outcome_to_result(Some(outcome));
@@ -237,10 +298,10 @@ fn outcome_to_result(o: Outcome) -> Result<()> {
 
 /// After a writer gave up its work: keeps the batch open for waiting writers, else commits
 /// what earlier members kept (or rolls back an empty batch).
-async fn hand_over(writer: &Writer, mut guard: OwnedMutexGuard<Batch>) {
+async fn hand_over(writer: Arc<Writer>, guard: OwnedMutexGuard<Batch>) {
     if writer.waiting.load(Ordering::SeqCst) == 0 {
         let members = guard.members;
-        close(writer, &mut guard, members > 0).await;
+        close(writer, guard, members > 0).await;
     }
 }
 
@@ -249,6 +310,7 @@ impl Drop for Member {
         let Some(mut guard) = self.guard.take() else {
             return;
         };
+        self.count_held();
         undo_member(&mut guard);
         if self.writer.waiting.load(Ordering::SeqCst) > 0 {
             // A waiting writer takes the batch over.
@@ -265,7 +327,7 @@ impl Drop for Member {
         let writer = self.writer.clone();
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
-                hand_over(&writer, guard).await;
+                hand_over(writer, guard).await;
             });
         }
     }

@@ -28,7 +28,7 @@ pub mod reports;
 pub mod sessions;
 pub mod settings;
 
-pub use db::{Conn, Db, Engine, Reader, WriteTx};
+pub use db::{Conn, Db, Engine, GroupCommits, Reader, WriteTx};
 pub use direct::Lease;
 pub use error::StoreError;
 pub use exec::Exec;

@@ -59,8 +59,10 @@ async fn concurrent_writers_share_commits_and_failures_stay_their_own() {
     for (i, r) in results.iter().enumerate() {
         assert_eq!(r.is_ok(), i % 7 != 3 && i % 11 != 5, "writer {i}: {r:?}");
     }
-    let (batches, committed) = db.group_commits().unwrap();
+    let stats = db.group_commits().unwrap();
+    let (batches, committed) = (stats.batches, stats.writers);
     assert_eq!(committed, acknowledged.len() as u64);
+    assert!(stats.held_seconds > 0.0, "{stats:?}");
     assert!(
         batches < committed,
         "{batches} batches for {committed} writers: no grouping"
@@ -117,4 +119,46 @@ async fn a_unique_violation_in_a_batch_is_a_duplicate_and_spares_the_batch() {
         settings::get(&mut reader, "kept").await.unwrap().as_deref(),
         Some("yes")
     );
+}
+
+/// When another connection holds the write lock (as the pool's do during migrations), the
+/// batch's `BEGIN` waits for it on a blocking thread instead of failing at once, and its
+/// writer's work lands once the lock is released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_waits_for_a_write_lock_held_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let db = open(&path, true).await;
+    let mut other = db.read().await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let writer = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut tx = db.write().await?;
+            settings::set(tx.conn(), "after", "lock").await?;
+            tx.commit().await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !writer.is_finished(),
+        "the writer did not wait for the lock"
+    );
+    sqlx::raw_sql("COMMIT").execute(&mut *other).await.unwrap();
+    drop(other);
+    writer.await.unwrap().unwrap();
+    let mut reader = db.reader().await.unwrap();
+    assert_eq!(
+        settings::get(&mut reader, "after")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("lock")
+    );
+    let stats = db.group_commits().unwrap();
+    assert_eq!((stats.batches, stats.writers), (1, 1));
+    assert!(stats.held_seconds >= 0.25, "{stats:?}");
 }

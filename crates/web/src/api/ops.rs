@@ -50,6 +50,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("lienthong_documents_waiting").set(waiting as f64);
         metrics::gauge!("lienthong_documents_failing").set(failing as f64);
     }
+    // The single SQLite writer: batches (one fsync each), writers they carried, time held.
+    if let Some(g) = state.app.db.group_commits() {
+        metrics::counter!("lienthong_writer_batches_total").absolute(g.batches);
+        metrics::counter!("lienthong_writer_commits_total").absolute(g.writers);
+        metrics::gauge!("lienthong_writer_held_seconds_total").set(g.held_seconds);
+        metrics::gauge!("lienthong_writer_commit_seconds_total").set(g.commit_seconds);
+    }
     (
         [(
             header::CONTENT_TYPE,
