@@ -500,13 +500,12 @@ async fn create(
     Ok((with_actions(app, caller, view).await?, true))
 }
 
-/// Whether `caller` may read the dossier `row`; `legs` are its legs when already read. Call
-/// it without holding a read lease: it may take its own.
+/// Whether `caller` may read the dossier `row`, whose legs are `legs`.
 async fn can_read(
     app: &App,
     caller: &Caller,
     row: &DossierRow,
-    legs: Option<&[lienthong_store::processing::Leg]>,
+    legs: &[lienthong_store::processing::Leg],
 ) -> Result<(), AppError> {
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
     if row.applicant_account_id.as_deref() == Some(principal.account_id.as_str()) {
@@ -520,15 +519,7 @@ async fn can_read(
     // that held it (a transfer) may read it.
     let mut agencies = vec![row.agency_code.clone()];
     agencies.extend(row.state.handling_agency_code.clone());
-    match legs {
-        Some(legs) => agencies.extend(legs.iter().map(|l| l.agency_code.clone())),
-        None => {
-            let mut conn = app.db.reader().await?;
-            for leg in lienthong_store::processing::legs(&mut conn, &row.id).await? {
-                agencies.push(leg.agency_code);
-            }
-        }
-    }
+    agencies.extend(legs.iter().map(|l| l.agency_code.clone()));
     agencies.sort_unstable();
     agencies.dedup();
     let mut last = Err(AppError::Forbidden);
@@ -592,7 +583,7 @@ pub(super) async fn stored_on(row: DossierRow, conn: &mut Reader) -> Result<Doss
 
 /// Completes a view read by [`stored_on`], after its lease is returned: the procedure's name
 /// (cached), the actions the caller may take and the step's name.
-pub(super) async fn complete(
+pub(crate) async fn complete(
     app: &App,
     caller: &Caller,
     mut view: DossierView,
@@ -619,6 +610,17 @@ async fn with_actions(
 
 /// A dossier, for its applicant or for officials of the receiving agency (and above).
 pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, AppError> {
+    let view = readable(app, caller, code).await?;
+    complete(app, caller, view).await
+}
+
+/// What the database holds of a dossier the caller may read, not yet completed by
+/// [`complete`].
+pub(crate) async fn readable(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+) -> Result<DossierView, AppError> {
     caller.principal().ok_or(AppError::Unauthenticated)?;
     // One lease for everything stored (one snapshot); the rights check and the rest after it
     // is returned. Nothing read is shown before the check passes.
@@ -627,23 +629,8 @@ pub async fn get(app: &App, caller: &Caller, code: &str) -> Result<DossierView, 
         let row = load(&mut conn, code).await?;
         stored_on(row, &mut conn).await?
     };
-    can_read(app, caller, &view.row, Some(&view.legs)).await?;
-    complete(app, caller, view).await
-}
-
-/// The stored dossier if the caller may read it (without building the view).
-pub(crate) async fn readable_row(
-    app: &App,
-    caller: &Caller,
-    code: &str,
-) -> Result<DossierRow, AppError> {
-    caller.principal().ok_or(AppError::Unauthenticated)?;
-    let row = {
-        let mut conn = app.db.reader().await?;
-        load(&mut conn, code).await?
-    };
-    can_read(app, caller, &row, None).await?;
-    Ok(row)
+    can_read(app, caller, &view.row, &view.legs).await?;
+    Ok(view)
 }
 
 /// The caller's own dossiers, newest first.

@@ -66,9 +66,8 @@ pub(crate) async fn check(
     if req.action.needs_reason() && out.note.is_none() {
         errors.push(bad("note", "Cần nêu rõ lý do.", "A reason is required."));
     }
-    let procedure = catalog::version_by_id(app, &s.row.procedure_version_id)
-        .await?
-        .procedure;
+    let published = catalog::shared_version(app, &s.row.procedure_version_id).await?;
+    let procedure = &published.procedure;
     match req.action {
         DossierAction::RequestSupplement => {
             if req.items.is_empty() || req.items.len() > 50 {
@@ -124,9 +123,8 @@ pub(crate) async fn check(
             }
         }
         DossierAction::Supplement => {
-            out.answers = Some(
-                super::plan::supplemented_answers(app, s, req, &procedure, &mut errors).await?,
-            );
+            out.answers =
+                Some(super::plan::supplemented_answers(app, s, req, procedure, &mut errors).await?);
         }
         DossierAction::Transfer => {
             let code = clean(req.agency_code.as_deref());

@@ -5,6 +5,7 @@
 //! valid (422). The change, its history row, the agency leg, issued documents, an audit row
 //! and an outbox event are written in one transaction guarded by the version.
 
+mod answer;
 pub mod copies;
 mod fields;
 pub mod issuer;
@@ -313,9 +314,10 @@ pub async fn act(
     req: ActionRequest,
 ) -> Result<dossiers::DossierView, AppError> {
     // Reading rights first: someone who may not see the dossier learns nothing more here.
-    let current = dossiers::readable_row(app, caller, code).await?;
+    // The view read here (one snapshot) also becomes the answer, with what the action wrote.
+    let before = dossiers::readable(app, caller, code).await?;
     let principal = caller.principal().ok_or(AppError::Unauthenticated)?;
-    let s = Situation::load(app, current).await?;
+    let s = Situation::load(app, before.row.clone()).await?;
     // Then whether this caller may take this kind of action at all, before anything about the
     // dossier's state or version, so that a refusal does not depend on timing.
     let entitled = match req.action.actor() {
@@ -377,9 +379,9 @@ pub async fn act(
     {
         return Err(stale());
     }
-    if change.state.handling_agency_code != s.row.state.handling_agency_code
-        || change.state.current_step != s.row.state.current_step
-    {
+    let moved = change.state.handling_agency_code != s.row.state.handling_agency_code
+        || change.state.current_step != s.row.state.current_step;
+    if moved {
         let next = match (
             &change.state.handling_agency_code,
             &change.state.current_step,
@@ -399,23 +401,18 @@ pub async fn act(
     for d in &documents {
         lienthong_store::document_jobs::enqueue(&mut *conn, d).await?;
     }
-    let note = checked.note.clone();
-    store::append_history(
-        &mut *conn,
-        &s.row.id,
-        &HistoryEntry {
-            seq: 0,
-            at: now,
-            actor: principal.account_id.clone(),
-            actor_name: principal.full_name.clone(),
-            action: req.action.as_str().into(),
-            status: change.status.as_str().into(),
-            note,
-            step: step_before,
-            agency_code: s.row.state.handling_agency_code.clone(),
-        },
-    )
-    .await?;
+    let entry = HistoryEntry {
+        seq: 0,
+        at: now,
+        actor: principal.account_id.clone(),
+        actor_name: principal.full_name.clone(),
+        action: req.action.as_str().into(),
+        status: change.status.as_str().into(),
+        note: checked.note.clone(),
+        step: step_before,
+        agency_code: s.row.state.handling_agency_code.clone(),
+    };
+    store::append_history(&mut *conn, &s.row.id, &entry).await?;
     audit::record(
         &mut *conn,
         app,
@@ -446,5 +443,9 @@ pub async fn act(
     if !documents.is_empty() {
         app.events.poke_documents();
     }
-    dossiers::get(app, caller, code).await
+    if answer::read_back(req.action) {
+        return dossiers::get(app, caller, code).await;
+    }
+    let view = answer::after(before, &change, entry, moved, now);
+    dossiers::complete(app, caller, view).await
 }

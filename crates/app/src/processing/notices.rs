@@ -68,9 +68,8 @@ pub(crate) async fn prepare(
     principal: &Principal,
     checked: &super::fields::Checked,
 ) -> Result<Vec<DocumentJob>, AppError> {
-    let procedure = catalog::version_by_id(app, &s.row.procedure_version_id)
-        .await?
-        .procedure;
+    let published = catalog::shared_version(app, &s.row.procedure_version_id).await?;
+    let procedure = &published.procedure;
     let greeting = Block::bold(format!("Kính gửi: Ông/Bà {}", s.row.applicant_name));
     let about = Block::para(format!(
         "Hồ sơ đề nghị giải quyết thủ tục \"{}\", mã hồ sơ {}, nộp lúc {}.",

@@ -149,9 +149,8 @@ pub(crate) async fn plan(
     };
     match req.action {
         DossierAction::Accept => {
-            let procedure = catalog::version_by_id(app, &s.row.procedure_version_id)
-                .await?
-                .procedure;
+            let published = catalog::shared_version(app, &s.row.procedure_version_id).await?;
+            let procedure = &published.procedure;
             let due =
                 crate::calendar::due(app, from_micros(now), procedure.processing_time.as_days())
                     .await?;

@@ -35,10 +35,18 @@ pub(super) async fn submitted(t: &TestApp) -> (Caller, String) {
     (citizen, d.row.code)
 }
 
-/// Takes an action, then lets the issuer produce the documents it issued, as the server does
-/// right after the action commits; returns the dossier as `who` then sees it.
+/// Takes an action, checks that its answer is the dossier as reading it back gives it, then
+/// lets the issuer produce the documents it issued, as the server does right after the action
+/// commits; returns the dossier as `who` then sees it.
 async fn step(t: &TestApp, who: &Caller, code: &str, r: ActionRequest) -> dossiers::DossierView {
-    act(&t.app, who, &AuditCtx::cli(), code, r).await.unwrap();
+    let action = r.action;
+    let answer = act(&t.app, who, &AuditCtx::cli(), code, r).await.unwrap();
+    let read = dossiers::get(&t.app, who, code).await.unwrap();
+    assert_eq!(
+        format!("{answer:#?}"),
+        format!("{read:#?}"),
+        "the answer to {action:?} is not the dossier read back"
+    );
     issuer::issue_all_due(&t.app).await.unwrap();
     dossiers::get(&t.app, who, code).await.unwrap()
 }
