@@ -165,10 +165,15 @@ impl Pki {
         }
     }
 
+    /// The key of certificate `id` if it was already decrypted (or generated) here.
+    pub(crate) fn known_key(&self, id: &str) -> Result<Option<Arc<dyn KeySigner>>, AppError> {
+        Ok(self.keys.lock().map_err(|_| poisoned())?.get(id).cloned())
+    }
+
     /// The key of a stored certificate, decrypted on first use.
     pub(crate) fn key(&self, row: &CertRow) -> Result<Arc<dyn KeySigner>, AppError> {
-        if let Some(k) = self.keys.lock().map_err(|_| poisoned())?.get(&row.id) {
-            return Ok(k.clone());
+        if let Some(k) = self.known_key(&row.id)? {
+            return Ok(k);
         }
         if let Some(uri) = row.key_uri.as_deref() {
             let (label, token) = self.token().ok_or_else(|| {

@@ -89,8 +89,15 @@ async fn issue(
         match on_token {
             Some((uri, k)) => (Arc::new(k), None, Some(uri)),
             None => {
-                let k = SoftwareKey::generate_ec();
-                let pem = app.pki.seal_key(&k)?;
+                // The key's encryption (scrypt) takes a tenth of a second of processor: not on
+                // a thread that serves requests.
+                let pki = app.pki.clone();
+                let (k, pem) = off_the_runtime(move || {
+                    let k = SoftwareKey::generate_ec();
+                    let pem = pki.seal_key(&k)?;
+                    Ok((k, pem))
+                })
+                .await?;
                 (Arc::new(k), Some(pem), None)
             }
         };
@@ -149,11 +156,28 @@ async fn issue(
 }
 
 async fn load(app: &App, row: &CertRow, chain: Vec<Certificate>) -> Result<Signer, AppError> {
+    let key = match app.pki.known_key(&row.id)? {
+        Some(k) => k,
+        None => {
+            // Decrypting a key (scrypt) the first time takes a tenth of a second.
+            let (pki, stored) = (app.pki.clone(), row.clone());
+            off_the_runtime(move || pki.key(&stored)).await?
+        }
+    };
     Ok(Signer {
         certificate: cert_of(row)?,
-        key: app.pki.key(row)?,
+        key,
         chain,
     })
+}
+
+/// Runs `work`, which holds a processor for long, on the blocking pool.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// The root and the issuing CA, created on first use.
