@@ -392,12 +392,6 @@ pub async fn act(
         pstore::move_leg(&mut *conn, &s.row.id, now, next).await?;
     }
     plan::write_extras(&mut *conn, &s, &req, &checked, &change, principal, now).await?;
-    crate::reports::facts::record_change(
-        &mut *conn,
-        &s.row,
-        &crate::reports::facts::facts_of(&s.row.channel, change.status.as_str(), &change.state),
-    )
-    .await?;
     for d in &documents {
         lienthong_store::document_jobs::enqueue(&mut *conn, d).await?;
     }
@@ -413,17 +407,6 @@ pub async fn act(
         agency_code: s.row.state.handling_agency_code.clone(),
     };
     store::append_history(&mut *conn, &s.row.id, &entry).await?;
-    audit::record(
-        &mut *conn,
-        app,
-        ctx,
-        &format!("dossier.{}", req.action.as_str()),
-        "dossier",
-        &s.row.code,
-        Some(s.status.as_str().to_owned()),
-        Some(change.status.as_str().to_owned()),
-    )
-    .await?;
     lienthong_store::catalog::enqueue(
         &mut *conn,
         &format!("dossier.{}", req.action.as_str()),
@@ -436,6 +419,26 @@ pub async fn act(
         })
         .to_string(),
         now,
+    )
+    .await?;
+    // Last, the rows every action of the agency and the province updates (the report's
+    // counters, the audit chain's head): on PostgreSQL their row locks are then held the
+    // shortest time, the commit alone.
+    crate::reports::facts::record_change(
+        &mut *conn,
+        &s.row,
+        &crate::reports::facts::facts_of(&s.row.channel, change.status.as_str(), &change.state),
+    )
+    .await?;
+    audit::record(
+        &mut *conn,
+        app,
+        ctx,
+        &format!("dossier.{}", req.action.as_str()),
+        "dossier",
+        &s.row.code,
+        Some(s.status.as_str().to_owned()),
+        Some(change.status.as_str().to_owned()),
     )
     .await?;
     tx.commit().await?;
