@@ -11,6 +11,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of the C library's allocator: a request allocates and frees many small
+/// values across threads, where per-thread free lists cost less (W4 +16%, W7 +34% measured in
+/// `bench/results/2026-12-02-allocator.md`), with no more memory held.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
