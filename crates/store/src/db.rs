@@ -252,9 +252,10 @@ pub struct GroupCommits {
     pub batches: u64,
     /// Writers whose work those batches committed.
     pub writers: u64,
-    /// Seconds the writer was held by one writer or another.
+    /// Seconds the writer was held by writers running their statements.
     pub held_seconds: f64,
-    /// Seconds of that spent committing batches (writing the log, waiting for the disk).
+    /// Seconds spent committing batches (writing the log, waiting for the disk); with
+    /// `held_seconds`, the writer's occupancy.
     pub commit_seconds: f64,
 }
 

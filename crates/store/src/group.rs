@@ -47,8 +47,8 @@ pub(crate) struct Writer {
     pub(crate) batches: AtomicU64,
     /// Writers whose work those batches committed.
     pub(crate) committed: AtomicU64,
-    /// Microseconds the writer was held by a member (statements, savepoints, and the commit
-    /// of the batch when that member ends it).
+    /// Microseconds the writer was held by members: their statements and savepoints (and
+    /// the wait for the write lock when a batch begins), not the batch's commit.
     pub(crate) held_us: AtomicU64,
     /// Microseconds spent in `COMMIT` (writing the log and waiting for the disk).
     pub(crate) commit_us: AtomicU64,
@@ -164,10 +164,16 @@ async fn close(writer: Arc<Writer>, mut guard: OwnedMutexGuard<Batch>, commit: b
     let committing = tokio::task::spawn_blocking(move || {
         let mut guard = guard;
         let started = std::time::Instant::now();
-        let committed = match guard.conn.as_mut() {
-            Some(conn) => exec(conn, "COMMIT"),
-            None => Err(lost()),
-        };
+        // A panic here must still end the batch below, or its members would wait forever.
+        let committed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match guard.conn.as_mut() {
+                Some(conn) => exec(conn, "COMMIT"),
+                None => Err(lost()),
+            }))
+            .unwrap_or_else(|_| {
+                guard.conn = None;
+                Err(lost())
+            });
         let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         writer.commit_us.fetch_add(us, Ordering::Relaxed);
         let result = match committed {
