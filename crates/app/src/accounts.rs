@@ -20,6 +20,7 @@ use crate::{
     App, AppError, FieldError,
     audit::{self, AuditCtx},
     authz::{Action, Caller, Principal, authorize},
+    caches::Resolved,
     org::agency_scope,
     secrets::{hash_token, random_token},
 };
@@ -495,6 +496,10 @@ pub async fn open_session(
     )
     .await?;
     tx.commit().await?;
+    if previous.is_some() {
+        // The replaced session may be cached as resolved.
+        app.caches.drop_principals();
+    }
     Ok(NewSession {
         token,
         csrf_token,
@@ -503,13 +508,22 @@ pub async fn open_session(
 }
 
 /// The principal and CSRF token behind a session cookie, sliding its expiry when it was
-/// last seen more than a minute ago.
+/// last seen more than a minute ago. A resolution is reused for
+/// [`crate::caches::PRINCIPAL_TTL_US`] (see [`resolve_token`]).
 pub async fn resolve_session(
     app: &App,
     token: &str,
 ) -> Result<Option<(Principal, String)>, AppError> {
     let now = app.now_us();
     let hash = hash_token(token);
+    let key = format!("s:{hash}");
+    if let Some(r) = app.caches.resolved(&key, now) {
+        return Ok(Some((
+            r.principal.clone(),
+            r.csrf_token.clone().unwrap_or_default(),
+        )));
+    }
+    let generation = app.caches.principals_generation();
     let (s, p) = {
         let mut conn = app.db.reader().await?;
         let Some(s) = sessions::session(&mut conn, &hash, now).await? else {
@@ -520,17 +534,23 @@ pub async fn resolve_session(
         };
         (s, p)
     };
+    let mut expires_at = s.expires_at;
     if now - s.last_seen_at > 60_000_000 {
+        expires_at = now + app.auth.session_idle_secs * 1_000_000;
         let mut tx = app.db.write().await?;
-        sessions::touch_session(
-            tx.conn(),
-            &hash,
-            now,
-            now + app.auth.session_idle_secs * 1_000_000,
-        )
-        .await?;
+        sessions::touch_session(tx.conn(), &hash, now, expires_at).await?;
         tx.commit().await?;
     }
+    app.caches.keep_resolved(
+        &key,
+        generation,
+        now,
+        Resolved {
+            principal: p.clone(),
+            csrf_token: Some(s.csrf_token.clone()),
+            expires_at,
+        },
+    );
     Ok(Some((p, s.csrf_token)))
 }
 
@@ -544,9 +564,8 @@ pub async fn close_session(app: &App, ctx: &AuditCtx, token: &str) -> Result<(),
             .await?
             .map(|s| s.account_id)
     };
-    if sessions::delete_session(tx.conn(), &hash).await?
-        && let Some(account_id) = account
-    {
+    let deleted = sessions::delete_session(tx.conn(), &hash).await?;
+    if deleted && let Some(account_id) = account {
         audit::record(
             tx.conn(),
             app,
@@ -560,6 +579,8 @@ pub async fn close_session(app: &App, ctx: &AuditCtx, token: &str) -> Result<(),
         .await?;
     }
     tx.commit().await?;
+    // The session may be cached as resolved; it must not be usable from now on.
+    app.caches.drop_principals();
     Ok(())
 }
 
@@ -607,13 +628,36 @@ pub async fn issue_token(
     })
 }
 
-/// The principal behind a bearer token, if it is valid and unexpired.
+/// The principal behind a bearer token. A resolution is reused for
+/// [`crate::caches::PRINCIPAL_TTL_US`] and never past the token's expiry; a logout on this
+/// instance drops it at once.
 pub async fn resolve_token(app: &App, token: &str) -> Result<Option<Principal>, AppError> {
-    let mut conn = app.db.reader().await?;
-    match sessions::token_account(&mut conn, &hash_token(token), app.now_us()).await? {
-        Some(id) => principal_on(&mut conn, &id).await,
-        None => Ok(None),
+    let now = app.now_us();
+    let hash = hash_token(token);
+    let key = format!("t:{hash}");
+    if let Some(r) = app.caches.resolved(&key, now) {
+        return Ok(Some(r.principal.clone()));
     }
+    let generation = app.caches.principals_generation();
+    let mut conn = app.db.reader().await?;
+    let Some((id, expires_at)) = sessions::token_account(&mut conn, &hash, now).await? else {
+        return Ok(None);
+    };
+    let Some(p) = principal_on(&mut conn, &id).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    app.caches.keep_resolved(
+        &key,
+        generation,
+        now,
+        Resolved {
+            principal: p.clone(),
+            csrf_token: None,
+            expires_at,
+        },
+    );
+    Ok(Some(p))
 }
 
 /// The caller's own account.

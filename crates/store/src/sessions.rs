@@ -124,17 +124,17 @@ pub async fn insert_token<'c>(
     Ok(())
 }
 
-/// The account id of an unexpired token.
+/// The account id of an unexpired token and the instant (µs) it expires.
 pub async fn token_account<'c>(
     conn: impl Into<Exec<'c>>,
     token_hash: &str,
     now_us: i64,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, i64)>> {
     conn.into()
         .optional(
-            "SELECT account_id FROM api_tokens WHERE token_hash = $1 AND expires_at > $2",
+            "SELECT account_id, expires_at FROM api_tokens WHERE token_hash = $1 AND expires_at > $2",
             &[Arg::Text(token_hash), Arg::Int(now_us)],
-            |r| r.get("account_id"),
+            |r| Ok((r.get("account_id")?, r.get("expires_at")?)),
         )
         .await
 }

@@ -174,7 +174,11 @@ async fn an_acknowledged_write_is_seen_by_the_next_direct_read() {
         }));
     }
     for t in tasks {
-        assert_eq!(t.await.unwrap().as_deref(), Some("a-1"));
+        assert_eq!(
+            t.await.unwrap(),
+            Some(("a-1".to_owned(), 1_000)),
+            "the token's account and expiry"
+        );
     }
 }
 

@@ -26,6 +26,7 @@ use crate::{
     audit::{self, AuditCtx},
     authz::{Action, Caller, authorize},
     blobs::StoredBlob,
+    caches::Caches,
     catalog,
     org::agency_scope,
 };
@@ -545,7 +546,7 @@ async fn load<'c>(
 async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView, AppError> {
     let view = {
         let mut conn = app.db.reader().await?;
-        stored_on(row, &mut conn).await?
+        stored_on(&app.caches, row, &mut conn).await?
     };
     complete(app, caller, view).await
 }
@@ -553,13 +554,25 @@ async fn view(app: &App, caller: &Caller, row: DossierRow) -> Result<DossierView
 /// What the view reads from the database, on a lease already held (and its snapshot). It
 /// takes no other connection: a request that held one lease while waiting for another could
 /// wait forever once every connection of the pool is held that way.
-pub(super) async fn stored_on(row: DossierRow, conn: &mut Reader) -> Result<DossierView, AppError> {
+pub(super) async fn stored_on(
+    caches: &Caches,
+    row: DossierRow,
+    conn: &mut Reader,
+) -> Result<DossierView, AppError> {
     let status = Status::parse(&row.status)
         .ok_or_else(|| AppError::Internal(format!("status {}", row.status)))?;
     let procedure_name = String::new();
-    let agency_name = store_org::agency_by_id(&mut *conn, &row.agency_version_id)
-        .await?
-        .map_or_else(|| row.agency_code.clone(), |a| a.name);
+    // A version of an agency never changes its name, so the name is kept once read.
+    let agency_name = match caches.agency_name(&row.agency_version_id) {
+        Some(name) => name.to_string(),
+        None => match store_org::agency_by_id(&mut *conn, &row.agency_version_id).await? {
+            Some(a) => {
+                caches.keep_agency_name(&row.agency_version_id, &a.name);
+                a.name
+            }
+            None => row.agency_code.clone(),
+        },
+    };
     let files = store::files(&mut *conn, &row.id).await?;
     let history = store::history(&mut *conn, &row.id).await?;
     let supplements = lienthong_store::processing::supplements(&mut *conn, &row.id).await?;
@@ -627,7 +640,7 @@ pub(crate) async fn readable(
     let view = {
         let mut conn = app.db.reader().await?;
         let row = load(&mut conn, code).await?;
-        stored_on(row, &mut conn).await?
+        stored_on(&app.caches, row, &mut conn).await?
     };
     can_read(app, caller, &view.row, &view.legs).await?;
     Ok(view)

@@ -39,7 +39,7 @@ pub async fn track(app: &App, code: &str, phone_last4: &str) -> Result<Tracking,
                     .is_some_and(|p| p.ends_with(&digits))
         })
         .ok_or_else(|| AppError::NotFound(code.to_owned()))?;
-    let stored = stored_on(row, &mut conn).await?;
+    let stored = stored_on(&app.caches, row, &mut conn).await?;
     drop(conn);
     let v = complete(app, &Caller::Anonymous, stored).await?;
     Ok(Tracking {

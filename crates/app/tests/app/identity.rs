@@ -135,6 +135,13 @@ async fn sessions_and_tokens_expire_and_logout_is_server_side(t: TestApp) {
             .unwrap()
             .is_none()
     );
+    assert!(
+        accounts::resolve_session(&t.app, &second.token)
+            .await
+            .unwrap()
+            .is_some(),
+        "resolved once, so cached"
+    );
     accounts::close_session(&t.app, &ctx, &second.token)
         .await
         .unwrap();
@@ -240,12 +247,24 @@ async fn a_token_carries_every_role_and_stops_with_a_disabled_account(t: TestApp
         .unwrap()
         .unwrap();
     assert_eq!(by_session, by_token);
+    // Disabled outside the application (no instance drops its cache): the resolutions read
+    // before stay in use for at most the cache's lifetime.
     sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
         .bind(1_i64)
         .bind(&id)
         .execute(t.app.db.pool())
         .await
         .unwrap();
+    assert!(
+        accounts::resolve_token(&t.app, &token.access_token)
+            .await
+            .unwrap()
+            .is_some(),
+        "within the cache's lifetime"
+    );
+    t.clock.advance(SignedDuration::from_micros(
+        lienthong_app::caches::PRINCIPAL_TTL_US,
+    ));
     assert!(
         accounts::resolve_token(&t.app, &token.access_token)
             .await
