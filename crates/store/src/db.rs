@@ -228,6 +228,14 @@ impl Db {
         })
     }
 
+    /// Writers waiting for the single SQLite writer right now (always 0 without group
+    /// commit): a sign that people's requests are queueing for it.
+    pub fn writers_waiting(&self) -> usize {
+        self.group
+            .as_ref()
+            .map_or(0, |g| g.waiting.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Under group commit: what the single writer did since start.
     pub fn group_commits(&self) -> Option<GroupCommits> {
         use std::sync::atomic::Ordering::Relaxed;

@@ -42,7 +42,8 @@ pub(crate) struct Batch {
 pub(crate) struct Writer {
     path: PathBuf,
     state: Arc<Mutex<Batch>>,
-    waiting: AtomicUsize,
+    /// Writers waiting for the batch's lock.
+    pub(crate) waiting: AtomicUsize,
     /// Batches committed.
     pub(crate) batches: AtomicU64,
     /// Writers whose work those batches committed.

@@ -68,10 +68,13 @@ pub async fn issue_due(app: &App) -> Result<usize, AppError> {
         document_jobs::due(&mut conn, app.now_us(), BATCH).await?
     };
     let taken = jobs.len();
-    // Two jobs per core: one's file and database writes overlap another's layout and signing.
-    let width = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut jobs = jobs.into_iter();
     loop {
+        let (width, pause) = pace(app.db.writers_waiting(), cores);
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         let mut running = tokio::task::JoinSet::new();
         for job in jobs.by_ref().take(width) {
             let app = app.clone();
@@ -88,6 +91,27 @@ pub async fn issue_due(app: &App) -> Result<usize, AppError> {
     }
     Ok(taken)
 }
+
+/// How many documents to produce at once, and the pause before them, given the writers
+/// waiting for the database right now. Usually two per core (one's file and database writes
+/// overlap another's layout and signing). At a peak, when [`PEAK_WRITERS`] or more writers
+/// queue for the database (more than the platform's own background work ever makes), one at
+/// a time and at most [`PEAK_RATE`] a second: producing a document costs
+/// as much processor time as dozens of actions and takes the writer too, and no one waits
+/// for it at once; the backlog still moves, and drains at full speed once the peak is over.
+pub(crate) fn pace(writers_waiting: usize, cores: usize) -> (usize, Duration) {
+    if writers_waiting < PEAK_WRITERS {
+        (2 * cores.max(1), Duration::ZERO)
+    } else {
+        (1, Duration::from_secs(1) / PEAK_RATE)
+    }
+}
+
+/// Documents produced per second, at most, while requests queue for the writer.
+pub(crate) const PEAK_RATE: u32 = 20;
+
+/// Writers waiting for the database from which the issuer slows down.
+pub(crate) const PEAK_WRITERS: usize = 4;
 
 /// Produces every document due now, round after round, until none is left; returns how many.
 pub async fn issue_all_due(app: &App) -> Result<usize, AppError> {
@@ -282,4 +306,25 @@ async fn sign_result(
         Priority::Background,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_produced_two_per_core_when_idle_and_one_at_a_time_at_a_peak() {
+        assert_eq!(pace(0, 2), (4, Duration::ZERO));
+        assert_eq!(pace(0, 0), (2, Duration::ZERO), "an unknown core count");
+        assert_eq!(
+            pace(PEAK_WRITERS - 1, 2),
+            (4, Duration::ZERO),
+            "the platform's own background writers are not a peak"
+        );
+        let (width, pause) = pace(PEAK_WRITERS, 2);
+        assert_eq!(width, 1);
+        assert_eq!(pause, Duration::from_millis(50));
+        // The backlog still moves at a peak: a pause, never a stop.
+        assert!(pause < Duration::from_secs(1));
+    }
 }
