@@ -229,11 +229,19 @@ impl Db {
     }
 
     /// Writers waiting for the single SQLite writer right now (always 0 without group
-    /// commit): a sign that people's requests are queueing for it.
+    /// commit).
     pub fn writers_waiting(&self) -> usize {
         self.group
             .as_ref()
             .map_or(0, |g| g.waiting.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The most writers that waited at once for the single SQLite writer since the previous
+    /// call, or that wait now if more (always 0 without group commit): a sign that people's
+    /// requests queue for it. Meant for one consumer that looks periodically, since each look
+    /// starts a new period.
+    pub fn most_writers_waiting(&self) -> usize {
+        self.group.as_ref().map_or(0, |g| g.take_most_waiting())
     }
 
     /// Under group commit: what the single writer did since start.

@@ -44,6 +44,9 @@ pub(crate) struct Writer {
     state: Arc<Mutex<Batch>>,
     /// Writers waiting for the batch's lock.
     pub(crate) waiting: AtomicUsize,
+    /// The most writers seen waiting at once since it was last taken
+    /// ([`Writer::take_most_waiting`]).
+    most_waiting: AtomicUsize,
     /// Batches committed.
     pub(crate) batches: AtomicU64,
     /// Writers whose work those batches committed.
@@ -107,6 +110,7 @@ impl Writer {
                 ..Batch::default()
             })),
             waiting: AtomicUsize::new(0),
+            most_waiting: AtomicUsize::new(0),
             batches: AtomicU64::new(0),
             committed: AtomicU64::new(0),
             held_us: AtomicU64::new(0),
@@ -114,9 +118,17 @@ impl Writer {
         })
     }
 
+    /// The most writers that waited at once since the previous call, or that wait now if
+    /// more: a queue that forms and empties between two looks is still seen.
+    pub(crate) fn take_most_waiting(&self) -> usize {
+        let seen = self.most_waiting.swap(0, Ordering::Relaxed);
+        seen.max(self.waiting.load(Ordering::Relaxed))
+    }
+
     /// Joins the open batch (or opens one) and starts the writer's savepoint.
     pub(crate) async fn join(self: &Arc<Self>) -> Result<Member> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let queued = self.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_waiting.fetch_max(queued, Ordering::Relaxed);
         let mut guard = self.state.clone().lock_owned().await;
         let since = std::time::Instant::now();
         self.waiting.fetch_sub(1, Ordering::SeqCst);

@@ -162,3 +162,42 @@ async fn a_batch_waits_for_a_write_lock_held_elsewhere() {
     assert_eq!((stats.batches, stats.writers), (1, 1));
     assert!(stats.held_seconds >= 0.25, "{stats:?}");
 }
+
+/// The issuer of documents looks at the writer's queue now and then: a queue that formed and
+/// emptied between two looks is still reported at the next one, and each look starts afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_queue_since_the_last_look_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let db = open(&path, true).await;
+    assert_eq!(db.most_writers_waiting(), 0);
+    let holder = db.write().await.unwrap();
+    let queued: Vec<_> = (0..3)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.write().await?;
+                settings::set(tx.conn(), &format!("q{i}"), "v").await?;
+                tx.commit().await
+            })
+        })
+        .collect();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while db.writers_waiting() < 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    holder.commit().await.unwrap();
+    for q in queued {
+        q.await.unwrap().unwrap();
+    }
+    assert_eq!(db.writers_waiting(), 0, "the queue is gone");
+    assert_eq!(
+        db.most_writers_waiting(),
+        3,
+        "the queue is still seen after it emptied"
+    );
+    assert_eq!(db.most_writers_waiting(), 0, "each look starts afresh");
+}

@@ -71,7 +71,7 @@ pub async fn issue_due(app: &App) -> Result<usize, AppError> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut jobs = jobs.into_iter();
     loop {
-        let (width, pause) = pace(app.db.writers_waiting(), cores);
+        let (width, pause) = pace(app.db.most_writers_waiting(), cores);
         if !pause.is_zero() {
             tokio::time::sleep(pause).await;
         }
@@ -92,26 +92,30 @@ pub async fn issue_due(app: &App) -> Result<usize, AppError> {
     Ok(taken)
 }
 
-/// How many documents to produce at once, and the pause before them, given the writers
-/// waiting for the database right now. Usually two per core (one's file and database writes
-/// overlap another's layout and signing). At a peak, when [`PEAK_WRITERS`] or more writers
-/// queue for the database (more than the platform's own background work ever makes), one at
-/// a time and at most [`PEAK_RATE`] a second: producing a document costs
-/// as much processor time as dozens of actions and takes the writer too, and no one waits
-/// for it at once; the backlog still moves, and drains at full speed once the peak is over.
-pub(crate) fn pace(writers_waiting: usize, cores: usize) -> (usize, Duration) {
-    if writers_waiting < PEAK_WRITERS {
-        (2 * cores.max(1), Duration::ZERO)
+/// How many documents to produce at once, and the pause before them, given the most writers
+/// that queued at once for the database since the previous round. Usually two per core (one's
+/// file and database writes overlap another's layout and signing). At a peak, when more
+/// writers queued than the issuer's own documents and the platform's other background work
+/// can make ([`PEAK_MARGIN`] more than the documents of one round), one at a time and at most
+/// [`PEAK_RATE`] a second: producing a document costs as much processor time as dozens of
+/// actions and takes the writer too, and no one waits for it at once; the backlog still moves,
+/// and drains at full speed once the peak is over.
+pub(crate) fn pace(most_writers_waiting: usize, cores: usize) -> (usize, Duration) {
+    let width = 2 * cores.max(1);
+    if most_writers_waiting < width + PEAK_MARGIN {
+        (width, Duration::ZERO)
     } else {
         (1, Duration::from_secs(1) / PEAK_RATE)
     }
 }
 
-/// Documents produced per second, at most, while requests queue for the writer.
-pub(crate) const PEAK_RATE: u32 = 20;
+/// Documents produced per second, at most, while requests queue for the writer: 18,000 an
+/// hour, more than a province issues in a day, for about a twentieth of one core.
+pub(crate) const PEAK_RATE: u32 = 5;
 
-/// Writers waiting for the database from which the issuer slows down.
-pub(crate) const PEAK_WRITERS: usize = 4;
+/// Writers queueing for the database, beyond the documents of one round, from which the
+/// issuer slows down.
+pub(crate) const PEAK_MARGIN: usize = 4;
 
 /// Produces every document due now, round after round, until none is left; returns how many.
 pub async fn issue_all_due(app: &App) -> Result<usize, AppError> {
@@ -317,13 +321,14 @@ mod tests {
         assert_eq!(pace(0, 2), (4, Duration::ZERO));
         assert_eq!(pace(0, 0), (2, Duration::ZERO), "an unknown core count");
         assert_eq!(
-            pace(PEAK_WRITERS - 1, 2),
+            pace(4 + PEAK_MARGIN - 1, 2),
             (4, Duration::ZERO),
-            "the platform's own background writers are not a peak"
+            "the issuer's own documents and the platform's background writers are not a peak"
         );
-        let (width, pause) = pace(PEAK_WRITERS, 2);
+        assert_eq!(pace(16 + PEAK_MARGIN - 1, 8), (16, Duration::ZERO));
+        let (width, pause) = pace(4 + PEAK_MARGIN, 2);
         assert_eq!(width, 1);
-        assert_eq!(pause, Duration::from_millis(50));
+        assert_eq!(pause, Duration::from_millis(200));
         // The backlog still moves at a peak: a pause, never a stop.
         assert!(pause < Duration::from_secs(1));
     }
