@@ -7,6 +7,7 @@
 //! so that figures taken on a noisy shared machine stay comparable as ratios.
 
 mod client;
+mod cpu;
 mod guard;
 mod mixed;
 mod open_loop;

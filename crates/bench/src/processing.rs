@@ -185,8 +185,14 @@ pub(crate) async fn measured_sequences(
     )
     .await?;
     let ceiling = ceiling_samples.len() as f64 / csecs;
-    let (tagged, errors, secs) =
-        sequences(&t.addr, seqs, Duration::from_millis(500), opts.duration).await?;
+    let warmup = Duration::from_millis(500);
+    let cpu = crate::cpu::window(
+        t.server.as_ref().and_then(ServerHandle::pid),
+        warmup,
+        opts.duration,
+    );
+    let (tagged, errors, secs) = sequences(&t.addr, seqs, warmup, opts.duration).await?;
+    let cpu = crate::cpu::finish(cpu).await;
     let mut extra = extra;
     if let Some(steps) = steps.filter(|s| !s.is_empty()) {
         extra.insert("by_step".into(), by_step(&tagged, steps, secs).into());
@@ -195,7 +201,7 @@ pub(crate) async fn measured_sequences(
     extra.insert("documents".into(), drain_documents(&t.addr).await);
     let mut samples: Vec<Duration> = tagged.into_iter().map(|(_, d)| d).collect();
     samples.sort_unstable();
-    let mut r = report(name, &t.engine, conns, &samples, errors, secs);
+    let mut r = report(name, &t.engine, conns, &samples, errors, secs).with_cpu(cpu);
     r.rss_mb_before = rss_before;
     r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
     r.ceiling_throughput = ceiling;

@@ -381,6 +381,11 @@ pub(crate) async fn measured(
     .await?;
     let ceiling = ceiling_samples.len() as f64 / secs;
     let mut extra = extra;
+    let cpu = crate::cpu::window(
+        t.server.as_ref().and_then(ServerHandle::pid),
+        opts.warmup,
+        opts.duration,
+    );
     let (samples, errors, secs) = match opts.rate {
         Some(rate) => {
             let run = crate::open_loop::open_loop_many(
@@ -408,7 +413,8 @@ pub(crate) async fn measured(
             .await?
         }
     };
-    let mut r = report(name, &t.engine, opts.concurrency, &samples, errors, secs);
+    let mut r = report(name, &t.engine, opts.concurrency, &samples, errors, secs)
+        .with_cpu(crate::cpu::finish(cpu).await);
     r.rss_mb_before = rss_before;
     r.rss_mb_after = t.server.as_ref().and_then(ServerHandle::rss_mb);
     r.ceiling_throughput = ceiling;
