@@ -166,12 +166,12 @@ fn lost() -> StoreError {
 async fn close(writer: Arc<Writer>, mut guard: OwnedMutexGuard<Batch>, commit: bool) -> Outcome {
     if !commit {
         rollback(&mut guard);
-        return end(&mut guard, Err("the batch was rolled back".to_owned()));
+        return end(guard, Err("the batch was rolled back".to_owned()));
     }
     if guard.conn.is_none() {
         match Plain::writer(&writer.path) {
             Ok(conn) => guard.conn = Some(conn),
-            Err(e) => return end(&mut guard, Err(e.to_string())),
+            Err(e) => return end(guard, Err(e.to_string())),
         }
     }
     let committing = tokio::task::spawn_blocking(move || {
@@ -201,20 +201,24 @@ async fn close(writer: Arc<Writer>, mut guard: OwnedMutexGuard<Batch>, commit: b
                 Err(e.to_string())
             }
         };
-        end(&mut guard, result)
+        end(guard, result)
     });
     committing
         .await
         .unwrap_or_else(|e| Some(Err(format!("the writer's thread was lost: {e}"))))
 }
 
-/// Marks the batch ended with `result` and tells its members.
-fn end(batch: &mut Batch, result: std::result::Result<(), String>) -> Outcome {
-    batch.open = false;
-    if let Some(done) = batch.done.take() {
+/// Marks the batch ended with `result`, lets the next writer in, then tells the batch's
+/// members. In that order the next writer's wake-up is queued ahead of the members', so the
+/// writer does not stay idle while the members' answers are written.
+fn end(mut guard: OwnedMutexGuard<Batch>, result: std::result::Result<(), String>) -> Outcome {
+    guard.open = false;
+    guard.members = 0;
+    let done = guard.done.take();
+    drop(guard);
+    if let Some(done) = done {
         let _ = done.send(Some(result.clone()));
     }
-    batch.members = 0;
     Some(result)
 }
 
